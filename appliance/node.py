@@ -1,0 +1,182 @@
+"""One running appliance: the replica, the HTTP/WebSocket server, the mesh and the panel.
+
+This is the seam the parts plug into. Hardware and mesh see only these methods:
+`config`, `public_state()`, `subscribe(cb)`, `now_ms()`, `is_live()`,
+`command(name, params)`, `set_panel_report(report)`, `ingest(ops)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+
+from . import __version__
+from .replica import Replica
+from .web.app import create_app
+from .web.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+class Node:
+    def __init__(self, config, *, hardware_factory=None, mesh_factory=None):
+        self.config = config
+        self.replica = Replica(config, now_ms=self.now_ms)
+        self.hub = Hub(config["http"]["ws_ping_s"], config["http"]["ws_dead_s"])
+        self.hardware = None
+        self.mesh = None
+        self.panel_report: dict | None = None
+        self.started_monotonic = time.monotonic()
+        self._hardware_factory = hardware_factory
+        self._mesh_factory = mesh_factory
+        self._server = None
+        self._lights_out_timer: asyncio.TimerHandle | None = None
+        self.bound_port: int | None = None
+
+    # -- the contract ---------------------------------------------------------------------
+
+    @property
+    def node_id(self) -> str:
+        return self.replica.node_id
+
+    def now_ms(self) -> int:
+        """The mesh's agreed time (the local clock until the mesh has an estimate)."""
+        if self.mesh is not None:
+            return self.mesh.now_ms()
+        return int(time.time() * 1000)
+
+    def is_live(self) -> bool:
+        return True if self.mesh is None else self.mesh.is_live()
+
+    def public_state(self) -> dict:
+        state = dict(self.replica.public_state())
+        state["panel"] = self.panel_report
+        state["nodes"] = self.mesh.peer_table() if self.mesh is not None else []
+        state["live"] = self.is_live()
+        return state
+
+    def subscribe(self, callback) -> None:
+        self.replica.state_listeners.append(callback)
+
+    async def command(self, name: str, params: dict) -> dict:
+        return await self.replica.execute(name, params)
+
+    execute = command
+
+    async def ingest(self, ops) -> list:
+        return await self.replica.ingest(ops)
+
+    def set_panel_report(self, report: dict) -> None:
+        if report != self.panel_report:
+            self.panel_report = report
+            self.notify()
+
+    def notify(self) -> None:
+        """Push the current state to every /ws client (after a change outside the log,
+        such as a peer going offline or the panel changing)."""
+        self.hub.publish({"type": "state_update", "state": self.public_state()})
+
+    def identity(self) -> dict:
+        return {"id": self.node_id, "role": self.config.role, "sector": self.config.sector,
+                "version": __version__, "host": socket.gethostname(),
+                "http_port": self.bound_port}
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.replica.open()
+        self.replica.node_info = {k: v for k, v in self.identity().items()
+                                  if k in ("id", "role", "sector", "version")}
+        self.replica.state_listeners.append(self._on_state)
+        self.replica.message_listeners.append(self._on_messages)
+        if self._mesh_factory is not None:
+            self.mesh = self._mesh_factory(self)
+        if self._hardware_factory is not None and self.config.role != "repeater":
+            self.hardware = self._hardware_factory(self)
+        app = create_app(self)
+        host, port = self.config.http_host_port
+        self._server = await app.start_server(host=host, port=port, start_serving=False)
+        self.bound_port = self._server.sockets[0].getsockname()[1]
+        await self._server.start_serving()
+        self.hub.start()
+        if self.mesh is not None:
+            await self.mesh.start()
+        if self.hardware is not None:
+            await self.hardware.start()
+        self._schedule_lights_out(self.replica.public_state())
+        await self._identify()
+        log.info("node %s (%s) serving on %s:%d", self.node_id, self.config.role, host,
+                 self.bound_port)
+
+    async def _identify(self) -> None:
+        """Report this node through identify_device; written only when it changed."""
+        me = self.identity()
+        await self.command("identify_device", {
+            "device_id": me["id"], "kind": me["role"], "host": me["host"],
+            "sector_id": me["sector"] or "", "version": me["version"]})
+
+    async def stop(self) -> None:
+        if self.hardware is not None:
+            await self.hardware.stop()
+        if self.mesh is not None:
+            await self.mesh.stop()
+        self.hub.stop()
+        if self._server is not None:
+            self._server.close()
+        await self.replica.close()
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        notifier = _SystemdNotifier()
+        notifier.send("READY=1")
+        try:
+            while True:
+                await asyncio.sleep(notifier.interval_s)
+                notifier.send("WATCHDOG=1")
+        finally:
+            await self.stop()
+
+    # -- listeners ------------------------------------------------------------------------
+
+    def _on_state(self, state: dict) -> None:
+        self.notify()
+        self._schedule_lights_out(state)
+
+    def _on_messages(self, messages) -> None:
+        for kind, payload in messages:
+            self.hub.publish({"type": kind, "payload": payload})
+
+    def _schedule_lights_out(self, state: dict) -> None:
+        """`started` turns true at lights out with no operation: wake the listeners then."""
+        if self._lights_out_timer is not None:
+            self._lights_out_timer.cancel()
+            self._lights_out_timer = None
+        seq = state.get("start_sequence")
+        if seq and not seq["aborted"] and not state["started"]:
+            delay = (seq["lights_out_ms"] - self.now_ms()) / 1000
+            if delay > -1:
+                self._lights_out_timer = asyncio.get_running_loop().call_later(
+                    max(delay, 0) + 0.001, self.replica.state_changed)
+
+
+class _SystemdNotifier:
+    """sd_notify without a dependency: READY at start, WATCHDOG while the loop turns."""
+
+    def __init__(self):
+        self.address = os.environ.get("NOTIFY_SOCKET")
+        usec = int(os.environ.get("WATCHDOG_USEC", "0") or 0)
+        self.interval_s = usec / 2e6 if usec else 5.0
+        if self.address and self.address.startswith("@"):
+            self.address = "\0" + self.address[1:]
+
+    def send(self, message: str) -> None:
+        if not self.address:
+            return
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.sendto(message.encode(), self.address)
+            except OSError as exc:
+                log.warning("sd_notify failed: %s", exc)

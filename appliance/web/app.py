@@ -1,0 +1,122 @@
+"""The HTTP and WebSocket API (microdot), built by a factory around a running node.
+
+Every command endpoint is `POST /api/<command name>` and takes form-encoded, multipart
+or JSON bodies. Errors are JSON: `{"error": ..., "field": ...}` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from microdot import Request, Response
+from microdot.cors import CORS
+from microdot.multipart import FormDataIter
+from microdot.websocket import WebSocket, with_websocket
+
+from ..commands import COMMANDS
+from ..errors import ValidationError
+from .server import DeadlineMicrodot
+
+log = logging.getLogger(__name__)
+STATIC = os.path.join(os.path.dirname(__file__), "static")
+
+
+def _error(status: int, message: str, field: str | None = None) -> Response:
+    return Response({"error": message, "field": field}, status)
+
+
+def _first_values(multidict) -> dict:
+    return {key: multidict.get(key) for key in multidict} if multidict else {}
+
+
+async def read_params(request: Request) -> dict:
+    """The request's parameters from its body (JSON, urlencoded or multipart) and query."""
+    params = _first_values(request.args)
+    mime = (request.content_type or "").split(";")[0].strip().lower()
+    if mime == "application/json":
+        try:
+            body = json.loads(request.body.decode() or "{}")
+        except (UnicodeDecodeError, ValueError):
+            raise ValidationError("body", "the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise ValidationError("body", "the JSON body must be an object")
+        params.update(body)
+    elif mime == "application/x-www-form-urlencoded":
+        try:
+            params.update(_first_values(request.form))
+        except UnicodeDecodeError:
+            raise ValidationError("body", "the form body is not UTF-8") from None
+    elif mime == "multipart/form-data":
+        async for name, value in FormDataIter(request):
+            if isinstance(value, str):
+                params[name] = value
+    elif request.body:
+        raise ValidationError("body", f"unsupported content type {mime!r}", 415)
+    return params
+
+
+def create_app(node) -> DeadlineMicrodot:
+    http = node.config["http"]
+    Request.max_content_length = http["max_body_bytes"]
+    Request.max_body_length = http["max_body_bytes"]
+    WebSocket.max_message_length = 4096
+    app = DeadlineMicrodot()
+    app.read_timeout_s = http["read_timeout_s"]
+    CORS(app, allowed_origins="*", allow_credentials=False)
+
+    for status, message in ((400, "bad request"), (404, "not found"),
+                            (405, "method not allowed"), (413, "body too large"),
+                            (500, "internal error")):
+        app.errorhandler(status)(lambda req, s=status, m=message: _error(s, m))
+
+    @app.get("/api/state")
+    async def state(request):
+        return node.public_state()
+
+    def command_route(name: str):
+        async def run(request):
+            try:
+                params = await read_params(request)
+                if name == "identify_device" and not params.get("host") and request.client_addr:
+                    params["host"] = request.client_addr[0]
+                return await node.execute(name, params)
+            except ValidationError as exc:
+                return Response(exc.to_json(), exc.status)
+        run.__name__ = "api_" + name.replace("/", "_")
+        app.post("/api/" + name)(run)
+
+    for name in COMMANDS:
+        command_route(name)
+
+    @app.get("/api/panel")
+    async def panel(request):
+        if node.hardware is None:
+            return _error(404, "this node has no panel")
+        return node.hardware.panel_snapshot()
+
+    @app.get("/ws")
+    @with_websocket
+    async def ws(request, ws):
+        await node.hub.serve(ws, json.dumps({"type": "state_init",
+                                             "state": node.public_state()}))
+
+    @app.get("/")
+    async def index(request):
+        return _static("index.html")
+
+    @app.get("/static/<path:path>")
+    async def static(request, path):
+        if ".." in path.split("/"):
+            return _error(404, "not found")
+        return _static(path)
+
+    return app
+
+
+def _static(path: str) -> Response:
+    full = os.path.join(STATIC, path)
+    if not os.path.isfile(full):
+        return _error(404, f"no such file: {path}")
+    return Response.send_file(full, max_age=300)
