@@ -172,7 +172,9 @@ def _light_spans(canvas: Canvas):
     """Column ranges of the five start lights, one column apart when there is room."""
     gap = 1 if canvas.w >= 2 * START_LIGHTS else 0
     width = max(1, (canvas.w - gap * (START_LIGHTS - 1)) // START_LIGHTS)
-    return [(k * (width + gap), k * (width + gap) + width) for k in range(START_LIGHTS)]
+    left = max(0, (canvas.w - START_LIGHTS * width - gap * (START_LIGHTS - 1)) // 2)
+    return [(left + k * (width + gap), left + k * (width + gap) + width)
+            for k in range(START_LIGHTS)]
 
 
 def start_lights(canvas: Canvas, count: int, color: RGB) -> None:

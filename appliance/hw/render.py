@@ -82,7 +82,12 @@ def _resolve_sector(view, state, now_ms, hold_ms, prev) -> _Shown:
 
 
 def _sequence_running(seq: dict | None, now_ms: int) -> bool:
-    return bool(seq) and not seq["aborted"] and now_ms < seq["lights_out_ms"]
+    return bool(seq) and not seq["aborted"] and seq["begin_ms"] <= now_ms < seq["lights_out_ms"]
+
+
+def _pending_begin(seq: dict | None, now_ms: int) -> int | None:
+    """The begin of a sequence scheduled for later, so the frame loop wakes for it."""
+    return seq["begin_ms"] if seq and not seq["aborted"] and now_ms < seq["begin_ms"] else None
 
 
 def _resolve_start(state, now_ms, prev) -> _Shown:
@@ -97,11 +102,12 @@ def _resolve_start(state, now_ms, prev) -> _Shown:
         since = seq["begin_ms"] + lights * 1000
         until = since + 1000 if lights < 5 else seq["lights_out_ms"]
         return _Shown(f"start_{lights}", since, min(until, seq["lights_out_ms"]))
+    pending = _pending_begin(seq, now_ms)
     if track != "none":
-        return _Shown(track, track_since)
-    if seq:
+        return _Shown(track, track_since, pending)
+    if seq and pending is None:
         return _Shown("lights_out", seq["lights_out_ms"])
-    return _Shown("none", _kept_since(prev, "none", now_ms))
+    return _Shown("none", _kept_since(prev, "none", now_ms), pending)
 
 
 def _resolve_pit(view, state, now_ms, prev) -> tuple[_Shown, dict]:
@@ -111,7 +117,8 @@ def _resolve_pit(view, state, now_ms, prev) -> tuple[_Shown, dict]:
     entry = _sector(state, view.sector)
     warning = bool(entry) and entry["flag"] == "blue"
     signal = ("pit_closed" if closed else "pit_open") + ("_blue" if warning else "")
-    until = seq["lights_out_ms"] if _sequence_running(seq, now_ms) else None
+    until = (seq["lights_out_ms"] if _sequence_running(seq, now_ms)
+             else _pending_begin(seq, now_ms))
     return (_Shown(signal, _kept_since(prev, signal, now_ms), until),
             {"closed": closed, "warning": warning})
 

@@ -35,6 +35,7 @@ class HardwareService:
         self._period_ms = 1000.0 / hw["fps"]
         self._retry_s = hw["retry_s"]
         self._frame: Frame | None = None
+        self._state: dict | None = None  # the latest state, as handed to _on_state
         self._driver_ok = False
         self._error: str | None = None
         self._retry_at = 0.0
@@ -65,6 +66,7 @@ class HardwareService:
                 on_intervene=lambda: self._from_thread(self._intervene),
                 on_clear=lambda: self._from_thread(self._clear),
                 on_ack=lambda: self._from_thread(self._ack))
+        self._state = self._node.public_state()
         self._node.subscribe(self._on_state)
         self._task = asyncio.create_task(self._run(), name="hw-frames")
 
@@ -97,10 +99,14 @@ class HardwareService:
     # -- frame loop ---------------------------------------------------------------------
 
     def _on_state(self, state: dict) -> None:
+        self._state = state
         self._wake.set()
 
+    def _current(self) -> dict:
+        return self._state if self._state is not None else self._node.public_state()
+
     def _render(self, now_ms: int) -> Frame:
-        return render(self._view, self._node.public_state(), now_ms, self._node.is_live(),
+        return render(self._view, self._current(), now_ms, self._node.is_live(),
                       self._config, self._frame)
 
     async def _run(self) -> None:
@@ -186,7 +192,7 @@ class HardwareService:
         """At race control, beep when a marshal raises an intervention not yet acked."""
         if self._view.role != "control":
             return
-        unacked = sum(1 for s in self._node.public_state().get("sectors", ())
+        unacked = sum(1 for s in self._current().get("sectors", ())
                       if s["marshal_intervene"] and not s["intervene_acked"])
         if unacked > self._unacked:
             self._controls.alert(beeps=4)
@@ -210,7 +216,7 @@ class HardwareService:
                 log.exception("hw: button action %s failed", action.__name__)
 
     def _own_sector(self) -> dict | None:
-        for entry in self._node.public_state().get("sectors", ()):
+        for entry in self._current().get("sectors", ()):
             if entry["sector_id"] == self._view.sector:
                 return entry
         return None
@@ -244,7 +250,7 @@ class HardwareService:
             self._controls.silence()
         if self._view.role != "control":
             return
-        for entry in self._node.public_state().get("sectors", ()):
+        for entry in self._current().get("sectors", ()):
             if entry["marshal_intervene"] and not entry["intervene_acked"]:
                 await self._node.command("sector/intervene_ack",
                                          {"sector_id": entry["sector_id"]})
