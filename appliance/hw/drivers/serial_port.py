@@ -39,7 +39,7 @@ class SerialDriver:
             raise DriverError("serial not open")
         px = frame.pixels
         level = capped_brightness(px, self._hw["brightness"], self._hw["supply_amps"])
-        scale = round(level * 256)
+        scale = int(level * 256)
         wired = bytearray(len(self._order) * 3)
         for led, i in enumerate(self._order):
             wired[led * 3:led * 3 + 3] = px[i * 3:i * 3 + 3]

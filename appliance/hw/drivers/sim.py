@@ -13,7 +13,7 @@ class SimDriver:
 
     def __init__(self, preview: bool = False, stream=None):
         self._preview = preview
-        self._stream = stream or sys.stderr
+        self._stream = stream if stream is not None else sys.stderr
         self._drawn: bytes | None = None
         self.shown = 0
         self.last: Frame | None = None

@@ -41,7 +41,7 @@ class Ws281xDriver:
             raise DriverError("ws281x not open")
         px = frame.pixels
         level = capped_brightness(px, self._hw["brightness"], self._hw["supply_amps"])
-        self._strip.setBrightness(round(255 * level))
+        self._strip.setBrightness(int(255 * level))  # floor: stay under the cap
         for led, i in enumerate(self._order):
             j = i * 3
             self._strip.setPixelColor(led, (px[j] << 16) | (px[j + 1] << 8) | px[j + 2])
