@@ -135,6 +135,8 @@ def _check_spec(spec: ImageSpec) -> list[str]:
     if spec.role == "sector" and not 1 <= sector <= spec.sectors:
         errors.append(f"sector must be 1..{spec.sectors} (the track's sectors) for a sector "
                       f"post, got {sector}")
+    elif not 0 <= sector <= spec.sectors:
+        errors.append(f"sector must be 0..{spec.sectors}, got {sector}")
     if spec.role in ("semaphore", "repeater") and not 1 <= spec.index <= MAX_INDEX:
         errors.append(f"index must be 1..{MAX_INDEX}, got {spec.index}")
     ssid = spec.ssid.encode()
