@@ -128,6 +128,8 @@ class Replica:
 
     def _record_of(self, op: Op) -> dict:
         """What a /ws message about `op` carries: the record it made, else its args."""
+        if op.kind == "device":
+            return dict(op.args["record"], key=op.args["key"])
         collection = {"penalty": self.state.penalties, "event": self.state.events,
                       "pit_msg": self.state.pit_messages}.get(op.kind, {})
         return collection.get(op.id) or dict(op.args, id=op.id)
@@ -202,6 +204,18 @@ class Replica:
         self._since_snapshot = 0
 
     # -- reading -------------------------------------------------------------------------
+
+    async def digest(self) -> dict[str, tuple[int, int]]:
+        """Per origin node: (operations held, largest timestamp) — for anti-entropy."""
+        return await self._db(self.store.digest)
+
+    async def ops_from(self, origin: str, after_hlc: int = 0, limit: int = 500) -> list[Op]:
+        return await self._db(self.store.ops_from, origin, after_hlc, limit)
+
+    async def session_ops(self) -> list[Op]:
+        """The operations of the current session, oldest first (for the session log)."""
+        ops = await self._db(self.store.session_ops)
+        return sorted((op for op in ops if not self.state.is_obsolete(op)), key=lambda o: o.key)
 
     def state_changed(self) -> None:
         """Drop the cached view and tell the state listeners (also for time-driven edges,

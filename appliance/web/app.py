@@ -15,6 +15,7 @@ from microdot.cors import CORS
 from microdot.multipart import FormDataIter
 from microdot.websocket import WebSocket, with_websocket
 
+from .. import session_log
 from ..commands import COMMANDS
 from ..errors import ValidationError
 from .server import DeadlineMicrodot
@@ -90,6 +91,17 @@ def create_app(node) -> DeadlineMicrodot:
     for name in COMMANDS:
         command_route(name)
 
+    @app.get("/api/log")
+    async def session_log_json(request):
+        return {"log": session_log.rows(await node.replica.session_ops())}
+
+    @app.get("/api/log.csv")
+    async def session_log_csv(request):
+        text = session_log.to_csv(session_log.rows(await node.replica.session_ops()))
+        return Response(text, headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="race-session-log.csv"'})
+
     @app.get("/api/panel")
     async def panel(request):
         if node.hardware is None:
@@ -105,6 +117,10 @@ def create_app(node) -> DeadlineMicrodot:
     @app.get("/")
     async def index(request):
         return _static("index.html")
+
+    @app.get("/display")
+    async def display(request):
+        return _static("display.html")
 
     @app.get("/static/<path:path>")
     async def static(request, path):
