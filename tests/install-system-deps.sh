@@ -8,6 +8,16 @@ want=()
 command -v ip >/dev/null        || want+=(iproute2)
 command -v nft >/dev/null       || want+=(nftables)
 command -v chromium >/dev/null  || want+=(chromium)
+# image/ builder and its config checks (chrony is left out: its package would start chronyd)
+command -v mcopy >/dev/null          || want+=(mtools)
+command -v mkfs.vfat >/dev/null      || want+=(dosfstools)
+command -v sfdisk >/dev/null         || want+=(fdisk)
+command -v debugfs >/dev/null        || want+=(e2fsprogs)
+command -v dnsmasq >/dev/null        || want+=(dnsmasq-base)
+command -v hostapd >/dev/null        || want+=(hostapd)
+command -v wpa_supplicant >/dev/null || want+=(wpasupplicant)
+command -v shellcheck >/dev/null     || want+=(shellcheck)
+command -v systemd-analyze >/dev/null || want+=(systemd)
 [ ${#want[@]} -eq 0 ] && exit 0
 echo "installing: ${want[*]}"
 apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null
