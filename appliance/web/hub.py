@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 class Client:
     def __init__(self, ws: WebSocket, queue_size: int):
         self.ws = ws
-        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
 
     @property
     def reader(self):
@@ -52,9 +52,11 @@ class Hub:
         self.publish_text(json.dumps(message, separators=(",", ":")))
 
     def publish_text(self, text: str) -> None:
+        """Queue one message for every client, framed once for all of them."""
+        frame = bytes(WebSocket._encode_websocket_frame(WebSocket.TEXT, text))
         for client in list(self.clients):
             try:
-                client.queue.put_nowait(text)
+                client.queue.put_nowait(frame)
             except asyncio.QueueFull:
                 log.warning("dropping a /ws client that does not keep up")
                 self._drop(client)
@@ -81,7 +83,7 @@ class Hub:
     async def _send(self, client: Client) -> None:
         try:
             while True:
-                await client.ws.send(await client.queue.get())
+                await client.ws.request.sock[1].awrite(await client.queue.get())
         except (OSError, ConnectionError):
             self._drop(client)
 
