@@ -194,6 +194,13 @@ def _check(s: dict[str, dict[str, Any]]) -> list[str]:
     for peer in mesh["static_peers"]:
         if not isinstance(peer, str) or not peer.rpartition(":")[2].isdigit():
             errors.append(f"mesh.static_peers entries must be 'host:port', got {peer!r}")
+    for key in ("announce_interval_s", "anti_entropy_s", "peer_timeout_s", "link_timeout_s"):
+        if not 0.01 <= mesh[key] <= 3600:
+            errors.append(f"mesh.{key} must be 0.01..3600 s")
+    if mesh["peer_timeout_s"] < 2 * mesh["announce_interval_s"]:
+        errors.append("mesh.peer_timeout_s must be at least twice mesh.announce_interval_s")
+    if mesh["max_clock_offset_ms"] <= 0:
+        errors.append("mesh.max_clock_offset_ms must be > 0")
     if hw["driver"] not in HW_DRIVERS:
         errors.append(f"hw.driver must be one of {', '.join(HW_DRIVERS)}, got {hw['driver']!r}"
                       f"{_suggest(hw['driver'], HW_DRIVERS)}")

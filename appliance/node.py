@@ -56,6 +56,7 @@ class Node:
         state["panel"] = self.panel_report
         state["nodes"] = self.mesh.peer_table() if self.mesh is not None else []
         state["live"] = self.is_live()
+        state["mesh_stats"] = self.mesh.stats if self.mesh is not None else {}
         return state
 
     def subscribe(self, callback) -> None:

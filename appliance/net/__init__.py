@@ -1,0 +1,1 @@
+"""The mesh: UDP discovery, peer sync and shared time between appliances (docs/mesh.md)."""
