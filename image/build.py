@@ -85,6 +85,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="use these prepared wheels (with a raceflags wheel), no download")
     wh.add_argument("--arch", default="aarch64", choices=sorted(wheelhouse.PLATFORMS),
                     help="the Pi's platform for downloaded wheels")
+    p.add_argument("--extra-wheels", type=Path, metavar="DIR",
+                   help="more wheels for the Pi, such as rpi_ws281x built on a Pi "
+                        "(installed at first boot when present)")
     p.add_argument("--debs", type=Path,
                    help="folder of .deb files (hostapd, dnsmasq, batctl, chrony and what they "
                         "need) installed offline at first boot")
@@ -180,6 +183,8 @@ def build(spec: ImageSpec, node: NodePlan, track: TrackSecrets, base_path: Path,
         else:
             progress(f"building the wheelhouse for {args.arch} (firmware and dependencies)")
             wheels = wheelhouse.build(wheels_dir, args.arch)
+        if args.extra_wheels:
+            wheels = wheelhouse.add(args.extra_wheels, wheels_dir)
         files.root += bundle(wheels, args.debs)
     progress(f"copying {base_path} to {out}")
     base.copy(base_path, out, progress.fraction)

@@ -40,9 +40,18 @@ def build(dest: Path, arch: str, python: str = "3.11") -> list[Path]:
 
 def from_dir(src: Path, dest: Path) -> list[Path]:
     """Copy a prepared wheelhouse (it must hold a raceflags wheel) into dest."""
-    for wheel in src.glob("*.whl"):
-        shutil.copy2(wheel, dest)
+    add(src, dest)
     _firmware(dest)
+    return sorted(dest.glob("*.whl"))
+
+
+def add(src: Path, dest: Path) -> list[Path]:
+    """Copy more wheels in, such as an rpi_ws281x wheel built on a Pi (PyPI has none)."""
+    found = sorted(src.glob("*.whl"))
+    if not found:
+        raise WheelhouseError(f"no .whl files in {src}")
+    for wheel in found:
+        shutil.copy2(wheel, dest)
     return sorted(dest.glob("*.whl"))
 
 
