@@ -40,7 +40,8 @@ def build(dest: Path, arch: str, python: str = "3.11") -> list[Path]:
 
 def from_dir(src: Path, dest: Path) -> list[Path]:
     """Copy a prepared wheelhouse (it must hold a raceflags wheel) into dest."""
-    add(src, dest)
+    for wheel in src.glob("*.whl"):
+        shutil.copy2(wheel, dest)
     _firmware(dest)
     return sorted(dest.glob("*.whl"))
 
