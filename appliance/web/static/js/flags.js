@@ -1,0 +1,140 @@
+// The signal vocabulary (shared/flags.md) and the panel patterns the LED panels show.
+// Flash cadences mirror appliance/hw/flash.py: ms steps, alternately lit and dark, lit at
+// every multiple of the cycle on the server's clock, so a browser panel flashes in phase
+// with the LED panels.
+
+import { h } from "./dom.js";
+
+export const FLAGS = {
+  none: { label: "Clear", cls: "none" },
+  green: { label: "Green", cls: "green" },
+  yellow: { label: "Yellow", cls: "yellow" },
+  double_yellow: { label: "Double yellow", cls: "double_yellow" },
+  slippery: { label: "Slippery", cls: "slippery" },
+  white: { label: "White", cls: "white" },
+  blue: { label: "Blue", cls: "blue" },
+  red: { label: "Red", cls: "red" },
+  sc: { label: "Safety car", short: "SC", cls: "sc" },
+  vsc: { label: "Virtual SC", short: "VSC", cls: "vsc" },
+  fcy: { label: "Full course yellow", short: "FCY", cls: "fcy" },
+  code60: { label: "Code 60", short: "60", cls: "code60" },
+  checkered: { label: "Chequered", cls: "checkered" },
+};
+
+export const PRECEDENCE = ["red", "code60", "fcy", "vsc", "sc", "double_yellow", "yellow",
+  "slippery", "white", "blue", "checkered", "green", "none"];
+
+// Set by race control for the whole track, and those a marshal sets at the post.
+export const TRACK_FLAGS = ["green", "yellow", "double_yellow", "sc", "vsc", "fcy", "code60",
+  "red", "checkered", "none"];
+export const MARSHAL_FLAGS = ["yellow", "double_yellow", "slippery", "white", "blue", "green", "none"];
+
+export const FLASH = {
+  yellow: [500, 500],
+  double_yellow: [250, 250],
+  blue: [500, 500],
+  sc: [500, 500],
+  vsc: [150, 150, 150, 550],
+  fcy: [500, 500],
+  aborted: [500, 500],
+  not_live: [200, 1800],
+};
+
+export const GREEN_HOLD_MS = 10000; // config race.green_hold_s default (not in the state)
+const HAZARDS = new Set(["yellow", "double_yellow", "slippery", "sc", "vsc", "fcy", "code60"]);
+
+export function label(flag) {
+  return (FLAGS[flag] && FLAGS[flag].label) || String(flag);
+}
+
+export function lit(cadence, nowMs) {
+  const cycle = cadence.reduce((a, b) => a + b, 0);
+  let t = ((nowMs % cycle) + cycle) % cycle;
+  for (let i = 0; i < cadence.length; i++) {
+    if (t < cadence[i]) return i % 2 === 0;
+    t -= cadence[i];
+  }
+  return false;
+}
+
+// A flag-coloured chip: the flag's colours, its name as text.
+export function chip(flag, text) {
+  return h("span", { class: ["chip", "f-" + flag], dataset: { flag } }, text || label(flag));
+}
+
+function mostCautious(values) {
+  let best = "none";
+  for (const v of values) if (PRECEDENCE.indexOf(v) < PRECEDENCE.indexOf(best)) best = v;
+  return best;
+}
+
+const TRACK_WIDE = new Set(["red", "code60", "fcy", "vsc", "sc", "checkered"]);
+
+// What a sector's panel shows: the sector's resolved signal with the green hold applied
+// (appliance/hw/render.py). `memo` keeps the previous result between calls.
+export function sectorSignal(state, sectorId, nowMs, memo = {}) {
+  const entry = (state.sectors || []).find((s) => s.sector_id === sectorId);
+  let signal; let since;
+  if (entry) {
+    signal = entry.signal; since = entry.signal_since_ms;
+  } else {
+    signal = mostCautious([state.flag].concat(state.safety_car ? ["sc"] : []));
+    since = state.flag_since_ms || 0;
+  }
+  const prev = memo.prev;
+  const ended = signal === "none" && prev && (HAZARDS.has(prev.signal) ||
+    (prev.signal === "green" && prev.since === since));
+  let out;
+  if (signal === "green" || ended) {
+    out = nowMs < since + GREEN_HOLD_MS ? { signal: "green", since } : { signal: "none", since: since + GREEN_HOLD_MS };
+  } else {
+    out = { signal, since };
+  }
+  memo.prev = out;
+  return out;
+}
+
+// What the start gantry shows (semaphore mode "start" of render.py).
+export function startSignal(state, nowMs) {
+  const values = (TRACK_WIDE.has(state.flag) ? [state.flag] : []).concat(state.safety_car ? ["sc"] : []);
+  const track = mostCautious(values);
+  const seq = state.start_sequence;
+  if (track === "red") return { signal: "red" };
+  if (seq && seq.aborted) return { signal: "aborted" };
+  if (seq && seq.begin_ms <= nowMs && nowMs < seq.lights_out_ms) {
+    return { signal: "start", lights: Math.max(0, Math.min(5, Math.floor((nowMs - seq.begin_ms) / 1000))) };
+  }
+  if (track !== "none") return { signal: track };
+  if (seq && nowMs >= seq.lights_out_ms) return { signal: "lights_out" };
+  return { signal: "none" };
+}
+
+// A panel element: paint(el, shown, nowMs) sets its look for that instant.
+export function panel(extraClass) {
+  return h("div", { class: ["panel", extraClass], dataset: { signal: "none" } },
+    h("div", { class: "half left" }), h("div", { class: "half right" }),
+    h("div", { class: "lights" }, [1, 2, 3, 4, 5].map(() => h("span", { class: "lamp" }))),
+    h("div", { class: "text" }));
+}
+
+export function paint(el, shown, nowMs, live = true) {
+  let signal = shown.signal;
+  let text = "";
+  let on = true;
+  if (!live && (signal === "none" || signal === "green" || signal === "lights_out")) signal = "not_live";
+  const cadence = FLASH[signal];
+  if (cadence) on = lit(cadence, nowMs);
+  if (signal === "sc" || signal === "vsc") text = signal.toUpperCase();
+  else if (signal === "code60") text = "60";
+  else if (signal === "blue" && shown.number) text = shown.number;
+  else if (signal === "not_live") text = "NOT LIVE";
+  if (el.dataset.signal !== signal) el.dataset.signal = signal;
+  el.classList.toggle("lit", on);
+  el.classList.toggle("dark", !on);
+  const lamps = el.querySelectorAll(".lamp");
+  const count = signal === "start" ? shown.lights : (signal === "aborted" && on ? 5 : 0);
+  lamps.forEach((lamp, i) => lamp.classList.toggle("on", i < count));
+  const t = el.querySelector(".text");
+  if (t.textContent !== text) t.textContent = text;
+  el.setAttribute("aria-label", "panel shows " + (signal === "start" ? `${shown.lights} red lights` : label(signal)));
+}
