@@ -46,25 +46,11 @@ def load_config(args) -> config_mod.Config:
 
 
 def build_node(cfg):
-    """A node with every part this firmware has, each imported only when used."""
+    """A node with its mesh and its panel (imported here: `raceflags config` needs neither)."""
+    from .hw.service import HardwareService
+    from .net.mesh import Mesh
     from .node import Node
-    return Node(cfg, hardware_factory=_hardware_factory(), mesh_factory=_mesh_factory())
-
-
-def _hardware_factory():
-    try:
-        from .hw.service import HardwareService
-    except ImportError:
-        return None
-    return HardwareService
-
-
-def _mesh_factory():
-    try:
-        from .net.mesh import Mesh
-    except ImportError:
-        return None
-    return Mesh
+    return Node(cfg, hardware_factory=HardwareService, mesh_factory=Mesh)
 
 
 async def _run(cfg) -> None:
