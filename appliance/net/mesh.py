@@ -224,7 +224,7 @@ class Mesh:
         elif kind == "digest":
             self._spawn(self._on_digest(msg, addr, received_us))
         elif kind == "probe":
-            self._spawn(self._answer(self.sync.answer_probe(msg), addr))
+            self._spawn(self._answer_probe(msg, addr))
 
     async def _ingest(self, raw: list[dict]) -> None:
         ops = []
@@ -246,10 +246,16 @@ class Mesh:
         if not msg["r"] and msg["lo"] == "":
             # Reply first (the echo's t3 should be close to t2), then repair.
             await self.send_digests(addr, [msg["ts"], received_us])
-        await self._answer(self.sync.answer_digest(msg), addr)
+        replies, followup = await self.sync.answer_digest(msg)
+        await self._answer(replies, addr)
+        if followup:
+            await self.send_digests(addr)
 
-    async def _answer(self, pending, addr) -> None:
-        for reply in await pending:
+    async def _answer_probe(self, msg: dict, addr) -> None:
+        await self._answer(await self.sync.answer_probe(msg), addr)
+
+    async def _answer(self, replies: list[dict], addr) -> None:
+        for reply in replies:
             if reply["type"] == "probe":
                 self.stats["probes_out"] += 1
             self.send(reply, addr)

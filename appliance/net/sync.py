@@ -5,8 +5,8 @@ largest timestamp), plus our epoch (the winning reset's key). It is split by ran
 origin ids, so that a chunk also says which origins we do not hold at all.
 
 On a peer's digest, with equal epochs:
-- for an origin where we are further (larger max timestamp), send the delta after its max;
-- for an origin it lacks (inside the chunk's range), send that origin's operations;
+- for an origin where we are further (larger max timestamp), send the delta after its max
+  (all of it for an origin it lacks; the chunk's range says which it lacks);
 - where it holds more operations up to a timestamp we have reached, we have a hole (a lost
   push): send a `probe` with our counts in up to 16 buckets of that origin's timestamps,
   and the peer answers with the operations of the buckets where it holds more.
@@ -67,29 +67,33 @@ class AntiEntropy:
     async def digests(self) -> list[dict]:
         return digest_messages(self.epoch, await self.replica.digest())
 
-    async def answer_digest(self, msg: dict) -> list[dict]:
-        """The ops and probes that a peer's digest chunk calls for."""
+    async def answer_digest(self, msg: dict) -> tuple[list[dict], bool]:
+        """The ops and probes that a peer's digest chunk calls for, and whether to send
+        it our digest again once it has them: when a delta was cut at DELTA_LIMIT or the
+        peer also has holes under its max, which it finds by comparing with our digest."""
         theirs = tuple(msg["e"])
         if theirs != self.epoch:
-            return await self._reset_for(theirs)
+            return await self._reset_for(theirs), False
         mine = await self.replica.digest()
         lo, hi, v = msg["lo"], msg["hi"], msg["v"]
         out: list[Op] = []
         probes: list[dict] = []
+        followup = False
         for origin, (count, top) in mine.items():
             if not (lo <= origin and (hi is None or origin <= hi)):
                 continue
-            if origin not in v:
-                out += await self.replica.ops_from(origin, 0, DELTA_LIMIT)
-            elif top > v[origin][1]:
-                out += await self.replica.ops_from(origin, v[origin][1], DELTA_LIMIT)
+            their_count, their_top = v.get(origin, (0, 0))
+            if top > their_top:
+                delta = await self.replica.ops_from(origin, their_top, DELTA_LIMIT)
+                out += delta
+                followup |= count - len(delta) > their_count or len(delta) == DELTA_LIMIT
         for origin, (their_count, their_top) in v.items():
             count, top = mine.get(origin, (0, 0))
             if their_count > count and top >= their_top > 0:
                 probe = await self._probe(origin, their_count, their_top)
                 if probe:
                     probes.append(probe)
-        return ops_messages(out) + probes
+        return ops_messages(out) + probes, followup
 
     async def _reset_for(self, theirs: tuple[int, str]) -> list[dict]:
         hlc, node = self.epoch
