@@ -63,6 +63,7 @@ export class Link extends EventTarget {
     this.rounds = 0;             // times every candidate failed in turn: slows the retries
     this.lastMessage = 0;
     this.pending = new Set();    // commands waiting for the link
+    this.commandDeadlineMs = COMMAND_DEADLINE_MS;
     this.timer = null;
     setInterval(() => this.watchdog(), 1000);
   }
@@ -193,7 +194,7 @@ export class Link extends EventTarget {
   // POST a command. Resolves {ok, status, body} once a node answered, or
   // {ok:false, status:0, body:{error}} when the deadline passed without an answer.
   // onPending(true) is called when the command has to wait for the link.
-  send(name, params = {}, { onPending, deadlineMs = COMMAND_DEADLINE_MS } = {}) {
+  send(name, params = {}, { onPending, deadlineMs = this.commandDeadlineMs } = {}) {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) {
       if (v !== undefined && v !== null) body.append(k, typeof v === "boolean" ? (v ? "1" : "0") : String(v));
