@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 PLATFORMS = {
@@ -28,7 +29,16 @@ class WheelhouseError(RuntimeError):
 def build(dest: Path, arch: str, python: str = "3.11") -> list[Path]:
     """Build the firmware wheel and download its dependencies for `arch` into dest."""
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    _run(pip + ["wheel", "--no-deps", "-w", str(dest), str(REPO)], "building the firmware wheel")
+    with tempfile.TemporaryDirectory() as tmp:
+        # A clean copy: setuptools would reuse (and ship) stale files from build/.
+        source = Path(tmp, "src")
+        shutil.copytree(REPO / "appliance", source / "appliance",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            if (REPO / name).exists():
+                shutil.copy2(REPO / name, source)
+        _run(pip + ["wheel", "--no-deps", "-w", str(dest), str(source)],
+             "building the firmware wheel")
     firmware = _firmware(dest)
     platforms = [arg for p in PLATFORMS[arch] for arg in ("--platform", p)]
     abi = "cp" + python.replace(".", "")
