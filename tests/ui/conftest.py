@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from uisupport import ARGS, CHROMIUM, Pages  # noqa: E402
+from uisupport import ARGS, CHROMIUM, Pages, mesh_config  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
@@ -39,3 +39,9 @@ def pages(browser):
     yield p
     p.close()
     assert not p.errors, p.errors
+
+
+@pytest.fixture
+def node(node_factory, tmp_path):
+    """One appliance (role control) alone on its own mesh discovery port."""
+    return node_factory("n1", config=mesh_config(tmp_path / "n1.toml"))

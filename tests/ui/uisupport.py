@@ -68,3 +68,35 @@ def docs_copy(src: str, name: str) -> None:
         docs = os.path.join(os.path.dirname(os.path.dirname(ARTIFACTS)), "..", "docs")
         os.makedirs(docs, exist_ok=True)
         shutil.copyfile(src, os.path.join(docs, name))
+
+
+def free_udp_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mesh_config(path, discovery_port: int | None = None, fast: bool = False) -> str:
+    """A node config on its own discovery port, so that the nodes of one test mesh only with
+    each other (never with another test's, or a developer's, node on the default port)."""
+    timing = ("announce_interval_s = 0.2\nanti_entropy_s = 0.3\npeer_timeout_s = 1.0\n"
+              "link_timeout_s = 1.0\n") if fast else ""
+    with open(path, "w") as fh:
+        fh.write(f"[mesh]\ndiscovery_port = {discovery_port or free_udp_port()}\n"
+                 f'broadcast = "127.255.255.255"\n{timing}')
+    return str(path)
+
+
+def wait_js(page, expression: str, timeout: float = 5.0, what: str = ""):
+    """Poll a JS expression until truthy (page.wait_for_function evaluates strings with
+    eval, which the pages' Content-Security-Policy forbids)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s: {what or expression}")
+        page.wait_for_timeout(50)

@@ -36,15 +36,24 @@ function fromQuery() {
   return raw.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+// The IP of a peer-table address: "10.0.0.5:10080" (the mesh's "ip:port"), "[fe80::1]:80",
+// "fe80::1:80" (an IPv6 "ip:port" as Python joins it) or a bare "10.0.0.5".
+export function hostOf(address) {
+  const a = String(address || "");
+  let m = a.match(/^\[(.+)\](:\d+)?$/);
+  if (m) return m[1];
+  m = a.match(/^(.+):\d+$/);
+  return m ? m[1] : a;
+}
+
 // Base URLs of the other nodes in a state's peer table, online ones first.
 export function peerBases(state) {
   const nodes = (state && Array.isArray(state.nodes)) ? state.nodes : [];
   const ordered = nodes.slice().sort((a, b) => Number(!!b.online) - Number(!!a.online));
   const out = [];
   for (const n of ordered) {
-    const host = n.address || n.host;
-    const port = n.http_port || n.port;
-    if (host && port) out.push(`http://${String(host).includes(":") ? `[${host}]` : host}:${port}`);
+    const host = hostOf(n.address);
+    if (host && n.http_port) out.push(`http://${host.includes(":") ? `[${host}]` : host}:${n.http_port}`);
   }
   return out;
 }
