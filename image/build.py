@@ -146,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     track = known or TrackSecrets.generate()
     settings, errors = parse_settings(args.set)
-    phrase = (args.ap_passphrase_file.read_text().strip() if args.ap_passphrase_file
-              else passphrase())
+    phrase = passphrase()
+    if args.ap_passphrase_file:
+        try:
+            phrase = args.ap_passphrase_file.read_text().strip()
+        except OSError as exc:
+            errors.append(f"--ap-passphrase-file: {exc.strerror}: {args.ap_passphrase_file}")
     spec = spec_from(args, phrase, settings)
     errors += validate(spec, track.mesh_key)
     if errors:
