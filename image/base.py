@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lzma
+from contextlib import nullcontext
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,8 +29,8 @@ _ZERO = bytes(CHUNK)
 def copy(base: Path, out: Path, progress: Callable[[float], None]) -> None:
     """Copy base to out, leaving runs of zeros as holes; progress gets 0.0..1.0."""
     total = base.stat().st_size
-    with open(base, "rb") as raw, open(out, "wb") as dst:
-        src = lzma.open(raw) if base.suffix == ".xz" else raw
+    with open(base, "rb") as raw, open(out, "wb") as dst, \
+            (lzma.open(raw) if base.suffix == ".xz" else nullcontext(raw)) as src:
         while chunk := src.read(CHUNK):
             if chunk == _ZERO[:len(chunk)]:
                 dst.seek(len(chunk), 1)

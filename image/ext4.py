@@ -89,7 +89,7 @@ def stat(image: Path, part: Partition, paths: list[str]) -> dict[str, Entry | No
     # debugfs echoes each command as "debugfs: stat PATH" before its answer.
     chunks = re.split(r"^debugfs: stat (.*)$", out, flags=re.M)
     result: dict[str, Entry | None] = {p: None for p in paths}
-    for path, text in zip(chunks[1::2], chunks[2::2]):
+    for path, text in zip(chunks[1::2], chunks[2::2], strict=True):
         m = _STAT.search(text)
         if m:
             result[path] = Entry(m[1], int(m[2], 8), int(m[3]), int(m[4]), m[5] or "")

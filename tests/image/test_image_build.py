@@ -99,7 +99,8 @@ def test_race_control_serves_phones_with_a_fresh_passphrase(tmp_path, base_image
     assert b"R4c3S3cur3" not in a["/etc/raceflags/hostapd.conf"]
     assert a["/etc/raceflags/hostapd.conf"] != b["/etc/raceflags/hostapd.conf"]
     # ... while the track's own secrets are the same in both.
-    assert a["/etc/raceflags/wpa_supplicant-mesh.conf"] == b["/etc/raceflags/wpa_supplicant-mesh.conf"]
+    mesh = "/etc/raceflags/wpa_supplicant-mesh.conf"
+    assert a[mesh] == b[mesh]
     assert b"address=/race.lan/10.42.0.1\n" in a["/etc/raceflags/dnsmasq.conf"]
     assert b"local stratum" in a["/etc/raceflags/chrony.conf"]
     wifi = first.with_name("a.img.wifi.txt")

@@ -82,7 +82,8 @@ def test_addresses_and_phone_pools_never_overlap_on_one_track():
     assert all(ipaddress.IPv4Address(a) in ipaddress.IPv4Network("10.42.0.0/24")
                for a in addresses)
     ranges = sorted(pools)
-    assert all(a_last < b_first for (_, a_last), (b_first, _) in zip(ranges, ranges[1:]))
+    pairs = zip(ranges, ranges[1:], strict=False)
+    assert all(a_last < b_first for (_, a_last), (b_first, _) in pairs)
     assert all(first >> 8 != int(ipaddress.IPv4Address("10.42.0.0")) >> 8
                for first, _ in pools)  # no phone lease among the nodes' own addresses
     assert plan(ImageSpec(role="control")).address.ip == plans[0].control_address
