@@ -81,14 +81,16 @@ def test_track_map_intervention_and_ack(node, pages):
 
     marshal.click("#intervene-raise")
     control.wait_for_selector('#sector-list li.alert-row[data-sector="2"]')
+    control.wait_for_selector('#alerts [data-sector="2"]')
     control.wait_for_selector('#track-map path[data-sector="2"][data-signal="yellow"]')
     marshal.wait_for_selector("#intervene-status:has-text('waiting')")
     marshal.wait_for_selector('#marshal-signal [data-flag="yellow"]')
     shot(control, "race-control-alert")
 
-    control.click('#sector-list [data-ack="2"]')
+    control.click('#alerts [data-ack="2"]')
     marshal.wait_for_selector("#intervene-status:has-text('acknowledged')")
     control.wait_for_selector('#sector-list li[data-sector="2"]:not(.alert-row)')
+    control.wait_for_selector('#alerts [data-sector="2"]', state="detached")
     assert node.state()["sectors"][1]["intervene_acked"] is True
 
     marshal.click("#intervene-clear")

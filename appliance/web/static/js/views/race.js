@@ -45,9 +45,12 @@ export default {
     el.blue = h("ul", { class: "list", id: "blue-list" });
     el.posts = h("ul", { class: "list", id: "post-list" });
 
+    el.alerts = h("div", { id: "alerts" });
     root.append(
-      h("div", { class: "card" },
-        h("h2", {}, "Track signal"), el.current, el.conflict, el.flags),
+      h("div", { class: "cols" },
+        h("div", { class: "card" },
+          h("h2", {}, "Track"), el.current, el.conflict, el.alerts, el.map),
+        h("div", { class: "card" }, h("h2", {}, "Track flag"), el.flags)),
       h("div", { class: "cols" },
         h("div", { class: "card" },
           h("h2", {}, "Race"), el.raceStatus,
@@ -66,8 +69,7 @@ export default {
             h("button", { type: "button", class: "btn", id: "abort-seq", on: { click: () => app.run("start_sequence/abort", {}, { ok: "Start aborted" }) } }, "Abort start")),
           h("h3", {}, "Safety car"),
           h("div", { class: "grid" }, el.sc, el.scLap)),
-        h("div", { class: "card" },
-          h("h2", {}, "Track map"), el.map, el.sectors)),
+        h("div", { class: "card" }, h("h2", {}, "Sectors"), el.sectors)),
       h("div", { class: "cols" },
         h("div", { class: "card" }, h("h2", {}, "Blue flags"), el.blue),
         h("div", { class: "card" }, h("h2", {}, "Posts"), el.posts)));
@@ -76,7 +78,7 @@ export default {
   update(state, app) {
     const now = app.link.now();
     const track = state.flag;
-    fill(el.current, chip(track), state.safety_car ? chip("sc", "SC deployed") : null,
+    fill(el.current, chip(track, track === "none" ? "No track flag" : undefined), state.safety_car ? chip("sc", "SC deployed") : null,
       h("span", { class: "muted" }, state.flag_since_ms ? `since ${clock(state.flag_since_ms)}` : ""));
     el.current.dataset.flag = track;
     for (const b of el.flags.children) b.setAttribute("aria-pressed", String(b.dataset.flag === track));
@@ -90,6 +92,12 @@ export default {
     el.scLap.setAttribute("aria-pressed", String(!!state.safety_car_this_lap));
 
     drawMap(state);
+    const open = state.sectors.filter((s) => s.marshal_intervene && !s.intervene_acked);
+    fill(el.alerts, open.map((s) => h("div", { class: "alert-row row", role: "alert", dataset: { sector: s.sector_id } },
+      h("strong", {}, `MARSHAL INTERVENTION · sector ${s.sector_id}`),
+      h("span", { class: "muted" }, clock(s.intervene_since_ms)),
+      h("button", { type: "button", class: "btn danger small", dataset: { ack: s.sector_id },
+        on: { click: () => app.run("sector/intervene_ack", { sector_id: s.sector_id }, { ok: `Sector ${s.sector_id} acknowledged` }) } }, "Acknowledge"))));
     fill(el.sectors, state.sectors.map((s) => sectorRow(s, app)));
     fill(el.blue, state.pilots.length ? state.pilots.map((p) => blueRow(p, app)) : h("li", { class: "empty" }, "No pilots registered."));
     this.tick(state, app);
@@ -115,9 +123,7 @@ function sectorRow(s, app) {
   return h("li", { class: alert && !s.intervene_acked ? "alert-row" : null, dataset: { sector: s.sector_id, signal: s.signal } },
     h("span", { class: "name" }, `Sector ${s.sector_id}`), chip(s.signal),
     s.flag !== s.signal && s.flag !== "none" ? h("span", { class: "muted" }, `(post: ${label(s.flag)})`) : null,
-    alert ? h("strong", { class: "offline" }, s.intervene_acked ? "Intervention (acknowledged)" : "MARSHAL INTERVENTION") : null,
-    alert && !s.intervene_acked ? h("button", { type: "button", class: "btn danger small", dataset: { ack: s.sector_id },
-      on: { click: () => app.run("sector/intervene_ack", { sector_id: s.sector_id }, { ok: `Sector ${s.sector_id} acknowledged` }) } }, "Acknowledge") : null,
+    alert ? h("strong", { class: "offline" }, s.intervene_acked ? "intervention (acknowledged)" : "MARSHAL INTERVENTION") : null,
     s.flag_conflict ? settle(s.flag_values, s.flag, (v) => app.run("sector/set_flag", { sector_id: s.sector_id, flag: v }, { ok: `Sector ${s.sector_id}: ${label(v)}` })) : null);
 }
 
