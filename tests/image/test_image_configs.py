@@ -144,3 +144,30 @@ def test_no_placeholder_is_left_unfilled():
     for spec in ROLES + [ImageSpec(role="control", ap_security="transition")]:
         for path, data in files_of(spec).items():
             assert not re.search(rb"@[a-z_]+@", data), path
+
+
+def test_systemd_networkd_reads_the_network_files(tmp_path):
+    """networkd itself parses them, in new network and mount namespaces (root only)."""
+    need("unshare", "/lib/systemd/systemd-networkd")
+    folder = tmp_path / "network"
+    folder.mkdir()
+    for spec in ROLES + [ImageSpec(role="control", eth_mode="backhaul")]:
+        for path, data in files_of(spec).items():
+            if path.startswith("/etc/systemd/network/"):
+                (folder / Path(path).name).write_bytes(data)
+    # A file with a bad key shows that the parser ran and that its complaints are seen.
+    (folder / "99-sentinel.network").write_text("[Match]\nName=none0\n[Network]\nBogus=1\n")
+    script = (f"mount -t tmpfs tmpfs /run/systemd && mount --bind {folder} "
+              "/etc/systemd/network && exec /lib/systemd/systemd-networkd")
+    try:
+        done = subprocess.run(["unshare", "-nm", "--propagation", "private", "sh", "-c", script],
+                              capture_output=True, text=True, timeout=2,
+                              env={"SYSTEMD_LOG_TARGET": "console", "PATH": "/usr/bin:/bin"})
+        out = done.stderr
+    except subprocess.TimeoutExpired as exc:  # it runs as a daemon: stopped once it has read
+        out = (exc.stderr or b"").decode()
+    if "Operation not permitted" in out or "unshare failed" in out:
+        pytest.skip("needs root for network and mount namespaces")
+    complaints = [line for line in out.splitlines() if "/etc/systemd/network/" in line]
+    assert any("99-sentinel.network" in line for line in complaints), out
+    assert [c for c in complaints if "99-sentinel" not in c] == []
