@@ -110,3 +110,28 @@ def test_blue_flag_per_car(node, pages):
     page.click('#blue-list [data-blue="12"]')
     page.wait_for_selector('#blue-list [data-blue="12"][aria-pressed="false"]')
     assert node.state()["pilots"][0]["blue_flag"] is False
+
+
+def test_semaphore_kiosk_start_lights(node, pages):
+    kiosk = pages.kiosk(node.url + "/display?kind=semaphore")
+    kiosk.wait_for_selector('#conn[data-status="live"]')
+    assert node.post("/api/start_sequence")[0] == 200
+    kiosk.wait_for_selector('#panel[data-signal="start"]')
+    kiosk.wait_for_selector("#panel .lamp.on >> nth=1", timeout=4000)  # two lights by 2 s
+    shot(kiosk, "display-semaphore")
+    assert node.post("/api/start_sequence/abort")[0] == 200
+    kiosk.wait_for_selector('#panel[data-signal="aborted"]')
+
+
+def test_concurrent_values_shown_and_settled_in_one_tap(node, pages):
+    """A partition's concurrent values (flag_values) as the merged state carries them."""
+    page = live(pages.phone(node.url + "/#race"))
+    page.evaluate("""(() => {
+        const s = structuredClone(window.raceflags.state);
+        Object.assign(s, {flag: "red", flag_values: ["red", "yellow"], flag_conflict: true});
+        window.raceflags.link.dispatchEvent(new CustomEvent("state", {detail: s}));
+    })()""")
+    page.wait_for_selector("#track-conflict .conflict:has-text('Concurrent values')")
+    page.click('#track-conflict [data-settle="yellow"]')
+    wait_for(lambda: node.state()["flag"] == "yellow", what="settled flag")
+    page.wait_for_selector("#track-conflict .conflict", state="detached")
