@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..ops import Op
 from .wire import PAYLOAD_BUDGET, dumps
 
-DELTA_LIMIT = 256  # operations of one origin per answer; the next round sends the rest
+DELTA_LIMIT = 256  # operations of one origin per answer; the next round sends more
 PROBE_BUCKETS = 16
 _ALL = 1 << 30
 
@@ -69,8 +69,8 @@ class AntiEntropy:
 
     async def answer_digest(self, msg: dict) -> tuple[list[dict], bool]:
         """The ops and probes that a peer's digest chunk calls for, and whether to send
-        it our digest again once it has them: when a delta was cut at DELTA_LIMIT or the
-        peer also has holes under its max, which it finds by comparing with our digest."""
+        it our digest again once it has them: when it also has holes under its max, which
+        it finds (and probes) by comparing with our digest."""
         theirs = tuple(msg["e"])
         if theirs != self.epoch:
             return await self._reset_for(theirs), False
@@ -86,7 +86,7 @@ class AntiEntropy:
             if top > their_top:
                 delta = await self.replica.ops_from(origin, their_top, DELTA_LIMIT)
                 out += delta
-                followup |= count - len(delta) > their_count or len(delta) == DELTA_LIMIT
+                followup |= len(delta) < DELTA_LIMIT and count - len(delta) > their_count
         for origin, (their_count, their_top) in v.items():
             count, top = mine.get(origin, (0, 0))
             if their_count > count and top >= their_top > 0:
