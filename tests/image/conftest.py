@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from image_support import make_base, make_wheel
+# The builder is not part of the installed package: import it from the checkout, also
+# when pytest is started as a script rather than with `python -m pytest`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from image_support import make_base, make_wheel  # noqa: E402
 
 
 @pytest.fixture(scope="session")
