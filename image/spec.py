@@ -76,7 +76,6 @@ class NodePlan:
     """
 
     node_id: str
-    hostname: str
     address: ipaddress.IPv4Interface
     control_address: ipaddress.IPv4Address
     broadcast: ipaddress.IPv4Address
@@ -98,7 +97,6 @@ def plan(spec: ImageSpec) -> NodePlan:
     node_id = spec.node_id or default_node_id(spec)
     return NodePlan(
         node_id=node_id,
-        hostname=f"raceflags-{node_id}".lower(),
         address=ipaddress.IPv4Interface((base + host, net.prefixlen)),
         control_address=ipaddress.IPv4Address(base + 1),
         broadcast=net.broadcast_address,
