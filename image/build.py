@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -171,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except (PartitionError, ext4.Ext4Error, wheelhouse.WheelhouseError) as exc:
         out.unlink(missing_ok=True)
         return fail(f"build failed: {exc}", 1)
+    except subprocess.CalledProcessError as exc:  # mtools: a full or damaged boot partition
+        out.unlink(missing_ok=True)
+        return fail(f"build failed: {exc.cmd[0]}: {exc.stderr.decode().strip()}", 1)
     report(spec, node, out)
     return 0
 

@@ -172,3 +172,11 @@ def test_make_image_without_base_fails_with_the_explanation():
     assert done.returncode != 0
     assert "Raspberry Pi OS Lite" in done.stderr
 
+
+
+def test_a_base_without_partitions_is_refused(tmp_path, wheels, capsys):
+    blank = tmp_path / "blank.img"
+    blank.write_bytes(bytes(1 << 20))
+    rc, out = run_build(tmp_path, blank, wheels, "--role", "control")
+    assert rc == 1 and "no MBR partition table" in capsys.readouterr().err
+    assert not out.exists()
