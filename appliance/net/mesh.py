@@ -100,6 +100,7 @@ class Mesh:
             self._transports.append(transport)
         self._sync = self._transports[1]
         self.node.replica.op_listeners.append(self._on_ops)
+        self._live = self.is_live()
         self._spawn(self._announce_loop())
         self._spawn(self._anti_entropy_loop())
         log.info("mesh: discovery %s:%d -> %s, sync port %d, %s", bind,
