@@ -24,6 +24,7 @@ def _overrides(args) -> dict:
     put("node", "data_dir", args.data_dir)
     put("http", "listen", args.http)
     put("hw", "driver", args.hw)
+    put("mesh", "discovery_port", args.discovery_port)
     return o
 
 
@@ -35,6 +36,7 @@ def _add_node_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--http", metavar="HOST:PORT")
     p.add_argument("--data-dir")
     p.add_argument("--hw", choices=config_mod.HW_DRIVERS, help="panel driver")
+    p.add_argument("--discovery-port", type=int, help="UDP port of the mesh announces")
 
 
 def load_config(args) -> config_mod.Config:

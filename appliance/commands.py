@@ -62,6 +62,9 @@ class Context:
         self.now_ms = now_ms
         self.rng = rng or random.SystemRandom()
         self.sectors = config["race"]["sectors"]
+        #: device key -> when it last identified itself (ms); memory only: a heartbeat
+        #: must not cost an SD card write.
+        self.device_seen: dict[str, int] = {}
 
     def sector_id(self, p: Params, name: str = "sector_id", required: bool = True):
         return p.integer(name, 1, self.sectors, required=required)
@@ -364,6 +367,7 @@ async def identify_device(ctx: Context, p: Params) -> Decide:
               "version": p.text("version", max_len=32),
               "panel": p.text("panel", max_len=32)}
     key = record["device_id"] or f"{record['kind']}:{record['host']}:{record['sector_id'] or ''}"
+    ctx.device_seen[key] = ctx.now_ms()
 
     def decide(state: RaceState) -> Decision:
         known = state.devices.get(key)

@@ -35,6 +35,10 @@ class Node:
         self._server = None
         self._lights_out_timer: asyncio.TimerHandle | None = None
         self.bound_port: int | None = None
+        race = config["race"]
+        # What clients need to draw panels as the LEDs do.
+        self._public_config = {"sectors": race["sectors"], "green_hold_s": race["green_hold_s"],
+                               "flash_overrides": config["hw"].get("flash_overrides", {})}
 
     # -- the contract ---------------------------------------------------------------------
 
@@ -57,6 +61,8 @@ class Node:
         state["nodes"] = self.mesh.peer_table() if self.mesh is not None else []
         state["live"] = self.is_live()
         state["mesh_stats"] = self.mesh.stats if self.mesh is not None else {}
+        state["config"] = self._public_config
+        state["device_seen"] = self.replica.ctx.device_seen  # this node's own observations
         return state
 
     def subscribe(self, callback) -> None:
@@ -89,18 +95,18 @@ class Node:
 
     async def start(self) -> None:
         await self.replica.open()
+        app = create_app(self)
+        host, port = self.config.http_host_port
+        self._server = await app.start_server(host=host, port=port, start_serving=False)
+        self.bound_port = self._server.sockets[0].getsockname()[1]
         self.replica.node_info = {k: v for k, v in self.identity().items()
-                                  if k in ("id", "role", "sector", "version")}
+                                  if k in ("id", "role", "sector", "version", "http_port")}
         self.replica.state_listeners.append(self._on_state)
         self.replica.message_listeners.append(self._on_messages)
         if self._mesh_factory is not None:
             self.mesh = self._mesh_factory(self)
         if self._hardware_factory is not None and self.config.role != "repeater":
             self.hardware = self._hardware_factory(self)
-        app = create_app(self)
-        host, port = self.config.http_host_port
-        self._server = await app.start_server(host=host, port=port, start_serving=False)
-        self.bound_port = self._server.sockets[0].getsockname()[1]
         await self._server.start_serving()
         self.hub.start()
         if self.mesh is not None:

@@ -22,6 +22,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def http(method: str, url: str, data=None, *, json_body=None, timeout: float = 10.0,
          headers: dict | None = None):
     """(status, parsed JSON or text) — never raises for an HTTP error status."""
@@ -62,13 +68,19 @@ class NodeProcess:
     def __init__(self, data_dir: str, *, role: str = "control", sector: int = 0,
                  node_id: str | None = None, port: int | None = None, config: str | None = None,
                  extra: list[str] | None = None, prefix: list[str] | None = None,
-                 host: str = "127.0.0.1", env: dict | None = None):
+                 host: str = "127.0.0.1", env: dict | None = None,
+                 discovery_port: int | None = None):
         self.data_dir, self.role, self.sector = data_dir, role, sector
         self.node_id = node_id
         self.host = host
         self.port = port or free_port()
         self.config, self.extra, self.prefix = config, extra or [], prefix or []
         self.env = env
+        # Alone on a discovery port of its own unless told otherwise, so that the nodes of
+        # different tests never mesh with each other (or with a developer's `make run`).
+        if discovery_port is None and config is None:
+            discovery_port = free_udp_port()
+        self.discovery_port = discovery_port
         self.proc: subprocess.Popen | None = None
         self.log_path = os.path.join(data_dir, "node.log")
 
@@ -87,6 +99,8 @@ class NodeProcess:
             cmd += ["--node-id", self.node_id]
         if self.config:
             cmd += ["--config", self.config]
+        if self.discovery_port:
+            cmd += ["--discovery-port", str(self.discovery_port)]
         env = dict(os.environ, PYTHONPATH=ROOT, **(self.env or {}))
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,

@@ -6,7 +6,8 @@ from support import NodeProcess
 
 
 def replicated(state: dict) -> dict:
-    return {k: v for k, v in state.items() if k not in ("now_ms", "nodes", "panel", "live")}
+    return {k: v for k, v in state.items() if k not in ("now_ms", "nodes", "panel", "live", "mesh_stats",
+                                                     "device_seen")}
 
 
 def test_acknowledged_commands_survive_kill_9(tmp_path):

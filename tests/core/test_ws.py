@@ -11,11 +11,13 @@ from websockets.sync.client import connect
 from support import wait_for
 
 
-def recv_type(ws, wanted: str, timeout: float = 5.0) -> dict:
+def recv_type(ws, wanted: str, timeout: float = 5.0, flag: str | None = None) -> dict:
+    """The next message of type `wanted` (with track flag `flag`, for a state_update):
+    peers and panels also cause updates, so tests wait for the one they caused."""
     deadline = time.monotonic() + timeout
     while True:
         msg = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-        if msg["type"] == wanted:
+        if msg["type"] == wanted and (flag is None or msg["state"]["flag"] == flag):
             return msg
 
 
@@ -25,7 +27,7 @@ def test_init_then_updates_and_typed_messages(node):
         init = json.loads(ws.recv(timeout=5))
         assert init["type"] == "state_init" and init["state"]["flag"] == "none"
         node.post("/api/set_flag", {"flag": "red"})
-        assert recv_type(ws, "state_update")["state"]["flag"] == "red"
+        assert recv_type(ws, "state_update", flag="red")["state"]["safety_car"] is False
         node.post("/api/register_pilot", {"firstName": "A", "lastName": "B", "number": "3"})
         node.post("/api/penalty/add", {"target_number": "3", "penalty_type": "stop_go"})
         pen = recv_type(ws, "penalty_add")["payload"]
@@ -47,7 +49,7 @@ def test_many_clients_all_get_the_change(node):
             json.loads(ws.recv(timeout=5))
         node.post("/api/set_flag", {"flag": "vsc"})
         for ws in clients:
-            assert recv_type(ws, "state_update")["state"]["flag"] == "vsc"
+            assert recv_type(ws, "state_update", flag="vsc")["state"]["flag"] == "vsc"
 
 
 def test_dead_clients_are_found_by_the_heartbeat(node_factory, tmp_path):
@@ -70,5 +72,5 @@ def test_dead_clients_are_found_by_the_heartbeat(node_factory, tmp_path):
                 return False
         wait_for(dropped, timeout=5, what="the silent client to be dropped")
         node.post("/api/set_flag", {"flag": "yellow"})
-        assert recv_type(live, "state_update")["state"]["flag"] == "yellow"
+        assert recv_type(live, "state_update", flag="yellow")["state"]["flag"] == "yellow"
     raw.close()

@@ -9,7 +9,7 @@ import socket
 from support import free_port
 
 # Fields of /api/state that belong to one node, not to the replicated race state.
-PER_NODE = ("node", "now_ms", "nodes", "panel", "live", "mesh_stats")
+PER_NODE = ("node", "now_ms", "nodes", "panel", "live", "mesh_stats", "device_seen")
 
 
 def free_udp_port() -> int:
