@@ -1,1 +1,1 @@
-"""The mesh: UDP discovery, peer sync and shared time between appliances (docs/mesh.md)."""
+"""The mesh: UDP discovery, peer sync and shared time between appliances (README: "The mesh"; wire format: ARCHITECTURE.md)."""
