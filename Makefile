@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test bench image clean
+.PHONY: run run-one test bench image clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,13 +12,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# One appliance, role control, simulated hardware, at http://localhost:8000
+# Race control at http://localhost:8000, with three sector posts (:8001-:8003) and a
+# semaphore (:8004) meshed on loopback, all on simulated hardware.
 run: $(STAMP)
-	$(VENV)/bin/raceflags run --role control --http 127.0.0.1:8000 --data-dir ./data
+	$(VENV)/bin/raceflags demo --base-port 8000 --data-dir ./data/demo
 
-# Five nodes on loopback: control, three sector posts and a semaphore.
-demo: $(STAMP)
-	$(VENV)/bin/raceflags demo
+# Just one appliance, role control.
+run-one: $(STAMP)
+	$(VENV)/bin/raceflags run --role control --http 127.0.0.1:8000 --data-dir ./data
 
 test: $(STAMP)
 	./tests/install-system-deps.sh

@@ -34,6 +34,9 @@ class Node:
         self._mesh_factory = mesh_factory
         self._server = None
         self._lights_out_timer: asyncio.TimerHandle | None = None
+        self._identified_panel: str | None = None  # None until the first identify
+        self._tasks: set[asyncio.Task] = set()
+        self._panel_reported = asyncio.Event()
         self.bound_port: int | None = None
         race = config["race"]
         # What clients need to draw panels as the LEDs do.
@@ -77,9 +80,21 @@ class Node:
         return await self.replica.ingest(ops)
 
     def set_panel_report(self, report: dict) -> None:
+        self._panel_reported.set()
         if report != self.panel_report:
             self.panel_report = report
             self.notify()
+            if self._identified_panel is not None \
+                    and self._panel_status() != self._identified_panel:
+                task = asyncio.get_running_loop().create_task(self._identify())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def _panel_status(self) -> str:
+        """The driver's health as the identify record carries it: 'ws281x ok', 'serial
+        FAILED'. Changes rarely, so re-identifying on a change costs few writes."""
+        r = self.panel_report
+        return "" if r is None else f"{r.get('driver')} {'ok' if r.get('driver_ok') else 'FAILED'}"
 
     def notify(self) -> None:
         """Push the current state to every /ws client (after a change outside the log,
@@ -89,7 +104,8 @@ class Node:
     def identity(self) -> dict:
         return {"id": self.node_id, "role": self.config.role, "sector": self.config.sector,
                 "version": __version__, "host": socket.gethostname(),
-                "http_port": self.bound_port}
+                "http_port": self.bound_port,
+                "uptime_s": int(time.monotonic() - self.started_monotonic)}
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -113,6 +129,10 @@ class Node:
             await self.mesh.start()
         if self.hardware is not None:
             await self.hardware.start()
+            try:  # identify with the driver's health, not before the panel has reported
+                await asyncio.wait_for(self._panel_reported.wait(), 2.0)
+            except asyncio.TimeoutError:
+                log.warning("the panel has not reported within 2 s")
         self._schedule_lights_out(self.replica.public_state())
         await self._identify()
         log.info("node %s (%s) serving on %s:%d", self.node_id, self.config.role, host,
@@ -121,9 +141,11 @@ class Node:
     async def _identify(self) -> None:
         """Report this node through identify_device; written only when it changed."""
         me = self.identity()
+        self._identified_panel = self._panel_status()
         await self.command("identify_device", {
             "device_id": me["id"], "kind": me["role"], "host": me["host"],
-            "sector_id": me["sector"] or "", "version": me["version"]})
+            "sector_id": me["sector"] or "", "version": me["version"],
+            "panel": self._identified_panel})
 
     async def stop(self) -> None:
         if self.hardware is not None:

@@ -18,7 +18,7 @@ def announce(identity: dict, sync_port: int, panel: dict | None) -> dict:
     msg = {"type": "backend_announce", "host": identity["host"][:64],
            "port": identity["http_port"] or 0, "id": identity["id"], "role": identity["role"],
            "sector": identity["sector"] or 0, "version": identity["version"][:32],
-           "sync_port": sync_port, "panel": panel}
+           "sync_port": sync_port, "uptime_s": identity["uptime_s"], "panel": panel}
     if panel is not None and len(dumps(msg)) > PAYLOAD_BUDGET:
         msg["panel"] = None  # the panel report is a courtesy; the heartbeat must go out
     return msg
@@ -34,6 +34,7 @@ class Peer:
     version: str = ""
     host: str = ""
     panel: dict | None = None
+    uptime_s: int = 0
     last_seen: float = 0.0  # monotonic
     last_seen_ms: int = 0  # wall clock, for display
     online: bool = True
@@ -61,6 +62,7 @@ class PeerTable:
             changed = not peer.online or any(getattr(peer, k) != v for k, v in fields.items())
             for k, v in fields.items():
                 setattr(peer, k, v)
+        peer.uptime_s = msg.get("uptime_s", 0)  # ticks every announce: not a visible change
         self._touch(peer, now)
         return changed
 
@@ -94,7 +96,8 @@ class PeerTable:
             offset = p.clock.offset_us / 1000 if p.clock.known else None
             row = {"address": f"{p.address[0]}:{p.address[1]}", "id": p.id, "role": p.role,
                    "sector": p.sector, "host": p.host, "http_port": p.http_port,
-                   "version": p.version, "last_seen_ms": p.last_seen_ms, "online": p.online,
+                   "version": p.version, "uptime_s": p.uptime_s,
+                   "last_seen_ms": p.last_seen_ms, "online": p.online,
                    "clock_offset_ms": None if offset is None else round(offset, 1),
                    "rtt_ms": None if p.clock.rtt_us is None else round(p.clock.rtt_us / 1000, 2),
                    "offset_too_large": offset is not None and abs(offset) > self.max_offset_ms}

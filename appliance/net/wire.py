@@ -89,6 +89,7 @@ def _announce(m) -> bool:
     return (_str(m.get("host")) and _int(m.get("port")) and _str(m.get("id"), 32)
             and _str(m.get("role"), 16) and _int(m.get("sector")) and _str(m.get("version"), 32)
             and _int(m.get("sync_port")) and 0 < m["sync_port"] < 65536
+            and _int(m.get("uptime_s", 0))
             and isinstance(m.get("panel"), (dict, type(None))))
 
 

@@ -4,18 +4,11 @@ comparison of the replicated parts."""
 from __future__ import annotations
 
 import os
-import socket
 
-from support import free_port
+from support import free_port, free_udp_port
 
 # Fields of /api/state that belong to one node, not to the replicated race state.
 PER_NODE = ("node", "now_ms", "nodes", "panel", "live", "mesh_stats", "device_seen")
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_config(path: str, *, discovery_port: int, sync_port: int = 0,
