@@ -205,25 +205,23 @@ async def register_pilot(ctx: Context, p: Params) -> Decide:
     return decide
 
 
-@command("pilot/update")
-async def pilot_update(ctx: Context, p: Params) -> Decide:
-    record = _pilot_record(p)
-    number = p.car_number("number")
-
+def _change_registered_pilot(number: str, record: dict | None) -> Decide:
+    """Update (record) or delete (None) a pilot who must be registered."""
     def decide(state: RaceState) -> Decision:
         _registered(state, number, "number")
         return Decision([Intent("pilot", {"number": number, "record": record})])
     return decide
 
 
+@command("pilot/update")
+async def pilot_update(ctx: Context, p: Params) -> Decide:
+    record = _pilot_record(p)
+    return _change_registered_pilot(p.car_number("number"), record)
+
+
 @command("pilot/delete")
 async def pilot_delete(ctx: Context, p: Params) -> Decide:
-    number = p.car_number("number")
-
-    def decide(state: RaceState) -> Decision:
-        _registered(state, number, "number")
-        return Decision([Intent("pilot", {"number": number, "record": None})])
-    return decide
+    return _change_registered_pilot(p.car_number("number"), None)
 
 
 @command("pilot/assign_blue")
