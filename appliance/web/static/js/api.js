@@ -46,16 +46,17 @@ export function hostOf(address) {
   return m ? m[1] : a;
 }
 
+// The base URL of a peer-table row (its sync address's IP and its http_port), or null.
+export function nodeBase(n) {
+  const host = hostOf(n && n.address);
+  return host && n.http_port ? `http://${host.includes(":") ? `[${host}]` : host}:${n.http_port}` : null;
+}
+
 // Base URLs of the other nodes in a state's peer table, online ones first.
 export function peerBases(state) {
   const nodes = (state && Array.isArray(state.nodes)) ? state.nodes : [];
   const ordered = nodes.slice().sort((a, b) => Number(!!b.online) - Number(!!a.online));
-  const out = [];
-  for (const n of ordered) {
-    const host = hostOf(n.address);
-    if (host && n.http_port) out.push(`http://${host.includes(":") ? `[${host}]` : host}:${n.http_port}`);
-  }
-  return out;
+  return ordered.map(nodeBase).filter(Boolean);
 }
 
 export class Link extends EventTarget {

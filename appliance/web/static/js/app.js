@@ -9,8 +9,10 @@ import marshal from "./views/marshal.js";
 import penalties from "./views/penalties.js";
 import events from "./views/events.js";
 import log from "./views/log.js";
+import panels from "./views/panels.js";
+import { configure } from "./flags.js";
 
-const VIEWS = [race, pilots, pit, marshal, penalties, events, log];
+const VIEWS = [race, pilots, pit, marshal, penalties, events, log, panels];
 const link = new Link();
 
 // Send a command and report the outcome. Resolves the server's body on success, else null.
@@ -51,9 +53,15 @@ function showConnection({ status, base }) {
 function route() {
   const want = (location.hash || "#race").slice(1).split("/")[0];
   const current = VIEWS.find((v) => v.id === want) || race;
-  for (const v of VIEWS) app.views[v.id].hidden = v !== current;
+  for (const v of VIEWS) {
+    app.views[v.id].hidden = v !== current;
+    if (v !== current && v.leave) v.leave(app);
+  }
   for (const a of document.querySelectorAll("#tabs a")) {
-    if (a.getAttribute("href") === "#" + current.id) a.setAttribute("aria-current", "page");
+    if (a.getAttribute("href") === "#" + current.id) {
+      a.setAttribute("aria-current", "page");
+      if (a.scrollIntoView) a.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
     else a.removeAttribute("aria-current");
   }
   document.title = `${current.title} · Race Flags`;
@@ -71,6 +79,7 @@ function boot() {
   link.addEventListener("status", (ev) => showConnection(ev.detail));
   link.addEventListener("state", (ev) => {
     app.state = ev.detail;
+    configure(ev.detail.config);
     for (const v of VIEWS) v.update(ev.detail, app);
   });
   link.addEventListener("message", (ev) => {

@@ -3,7 +3,7 @@
 // and identifies itself to race control through identify_device.
 
 import { Link } from "./api.js";
-import { paint, sectorSignal, startSignal } from "./flags.js";
+import { configure, paint, sectorSignal, startSignal } from "./flags.js";
 
 const params = new URLSearchParams(location.search);
 const kind = params.get("kind") === "semaphore" ? "semaphore" : "sector";
@@ -53,6 +53,7 @@ function frame() {
   requestAnimationFrame(frame);
 }
 
+link.addEventListener("state", (ev) => configure(ev.detail.config));
 link.addEventListener("status", (ev) => {
   const { status, base } = ev.detail;
   conn.dataset.status = status;

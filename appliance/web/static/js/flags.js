@@ -40,7 +40,19 @@ export const FLASH = {
   not_live: [200, 1800],
 };
 
-export const GREEN_HOLD_MS = 10000; // config race.green_hold_s default (not in the state)
+export const GREEN_HOLD_MS = 10000; // race.green_hold_s when the state carries no config
+
+// The node's config (state.config): green hold and flash overrides, as its LEDs use them.
+let greenHoldMs = GREEN_HOLD_MS;
+let cadences = FLASH;
+export function configure(config) {
+  const c = config || {};
+  greenHoldMs = typeof c.green_hold_s === "number" && c.green_hold_s >= 0 ? c.green_hold_s * 1000 : GREEN_HOLD_MS;
+  cadences = { ...FLASH };
+  for (const [name, steps] of Object.entries(c.flash_overrides || {})) {
+    if (Array.isArray(steps) && steps.length && steps.length % 2 === 0 && steps.every((s) => s > 0)) cadences[name] = steps.map(Number);
+  }
+}
 const HAZARDS = new Set(["yellow", "double_yellow", "slippery", "sc", "vsc", "fcy", "code60"]);
 
 export function label(flag) {
@@ -86,7 +98,7 @@ export function sectorSignal(state, sectorId, nowMs, memo = {}) {
     (prev.signal === "green" && prev.since === since));
   let out;
   if (signal === "green" || ended) {
-    out = nowMs < since + GREEN_HOLD_MS ? { signal: "green", since } : { signal: "none", since: since + GREEN_HOLD_MS };
+    out = nowMs < since + greenHoldMs ? { signal: "green", since } : { signal: "none", since: since + greenHoldMs };
   } else {
     out = { signal, since };
   }
@@ -122,7 +134,7 @@ export function paint(el, shown, nowMs, live = true) {
   let text = "";
   let on = true;
   if (!live && (signal === "none" || signal === "green" || signal === "lights_out")) signal = "not_live";
-  const cadence = FLASH[signal];
+  const cadence = cadences[signal];
   if (cadence) on = lit(cadence, nowMs);
   if (signal === "sc" || signal === "vsc") text = signal.toUpperCase();
   else if (signal === "code60") text = "60";

@@ -195,11 +195,13 @@ function posts(state, now) {
   items.push(postRow({ id: me.id, role: me.role, sector: me.sector, online: true, last_seen_ms: now, panel: state.panel, self: true }, now));
   for (const n of state.nodes || []) if (n.id !== me.id) items.push(postRow(n, now));
   const nodeIds = new Set([me.id, ...(state.nodes || []).map((n) => n.id)]);
+  const seen = state.device_seen || {};
   for (const d of state.devices || []) {
     if (nodeIds.has(d.device_id)) continue;
     items.push(h("li", { dataset: { device: d.key } },
       h("span", { class: "grow" }, `${d.kind}${d.sector_id ? " " + d.sector_id : ""} · ${d.host || "?"}`,
-        h("span", { class: "muted" }, ` · ${d.panel || "device"} · identified ${clock(d.updated_ms)}`))));
+        h("span", { class: "muted" }, ` · ${d.panel || "device"} · identified ${clock(d.updated_ms)}`),
+        seen[d.key] ? h("span", { class: "muted", dataset: { seen: d.key } }, ` · last seen ${ago(seen[d.key], now)}`) : null)));
   }
   return items;
 }
