@@ -258,7 +258,8 @@ def report(spec: ImageSpec, node: NodePlan, out: Path) -> None:
         with os.fdopen(fd, "w") as fh:
             fh.write(wifi_text(spec))
         lines.append(f"phones: SSID {spec.ssid!r}, passphrase in {wifi}")
-    lines.append("flash it: see the README, "Flashing a card" (Raspberry Pi Imager, 'Use custom', or dd)")
+    lines.append("flash it: see the README, section 'Flashing a card' "
+                 "(Raspberry Pi Imager, 'Use custom', or dd)")
     print("\n".join(lines))
 
 
