@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from uisupport import ARTIFACTS, docs_copy, live, shot
 
-VIEWS = ("race", "pilots", "pit", "marshal", "penalties", "events", "log")
+VIEWS = ("race", "pilots", "pit", "marshal", "penalties", "events", "log", "panels")
 BUDGET_BYTES = 100_000  # everything a first visit loads, uncompressed
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from support import free_udp_port  # noqa: F401  (the UI tests import it from here)
 
 CHROMIUM = os.environ.get("RACEFLAGS_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -68,13 +69,6 @@ def docs_copy(src: str, name: str) -> None:
         docs = os.path.join(os.path.dirname(os.path.dirname(ARTIFACTS)), "..", "docs")
         os.makedirs(docs, exist_ok=True)
         shutil.copyfile(src, os.path.join(docs, name))
-
-
-def free_udp_port() -> int:
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def mesh_config(path, discovery_port: int | None = None, fast: bool = False) -> str:
