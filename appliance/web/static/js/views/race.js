@@ -192,8 +192,8 @@ function drawMap(state) {
 function posts(state, now) {
   const items = [];
   const me = state.node || {};
-  items.push(postRow({ id: me.id, role: me.role, sector: me.sector, online: true, last_seen_ms: now, panel: state.panel, self: true }, now));
-  for (const n of state.nodes || []) if (n.id !== me.id) items.push(postRow(n, now));
+  items.push(postRow(state, { id: me.id, role: me.role, sector: me.sector, online: true, last_seen_ms: now, panel: state.panel, self: true }, now));
+  for (const n of state.nodes || []) if (n.id !== me.id) items.push(postRow(state, n, now));
   const nodeIds = new Set([me.id, ...(state.nodes || []).map((n) => n.id)]);
   const seen = state.device_seen || {};
   for (const d of state.devices || []) {
@@ -206,7 +206,22 @@ function posts(state, now) {
   return items;
 }
 
-function postRow(n, now) {
+// A sector post's panel should show its sector's signal. Reports travel in the announces
+// (every 2 s), so a difference counts only once the signal is older than REPORT_GRACE_MS.
+const REPORT_GRACE_MS = 5000;
+const calm = (s) => s === "none" || s === "green"; // the green hold may differ by a frame
+
+function toldButNotShown(state, n, now) {
+  const shows = (n.panel || {}).signal;
+  const sector = n.role === "sector" && (state.sectors || [])[n.sector - 1];
+  if (!shows || !sector || !n.online || shows === "not_live") return null;
+  const told = sector.signal;
+  if (shows === told || (calm(shows) && calm(told))) return null;
+  return now - Math.max(sector.signal_since_ms, n.panel.since_ms || 0) > REPORT_GRACE_MS ? told : null;
+}
+
+function postRow(state, n, now) {
+  const told = toldButNotShown(state, n, now);
   const panelReport = n.panel || {};
   const shows = panelReport.signal;
   const where = n.role === "sector" && n.sector ? `sector ${n.sector}` : n.role || "node";
@@ -217,5 +232,6 @@ function postRow(n, now) {
       typeof n.clock_offset_ms === "number" ? h("span", { class: "muted" }, ` · clock ${n.clock_offset_ms} ms`) : null),
     shows ? chip(shows.startsWith("start_") ? "red" : (FLAGS[shows] ? shows : "none"), `panel: ${label(shows)}`) : h("span", { class: "muted" }, "no panel"),
     panelReport.driver_ok === false ? h("strong", { class: "offline" }, `panel fault: ${panelReport.error || ""}`) : null,
-    panelReport.live === false ? h("strong", { class: "offline" }, "not live") : null);
+    panelReport.live === false ? h("strong", { class: "offline" }, "not live") : null,
+    told ? h("strong", { class: "offline", dataset: { mismatch: told } }, `told ${label(told)}!`) : null);
 }
