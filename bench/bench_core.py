@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -57,7 +56,7 @@ async def _ws_latency(node: NodeProcess, clients: int, rounds: int) -> dict:
         post = loop.run_in_executor(None, lambda f=flag: http(
             "POST", node.url + "/api/set_flag", {"flag": f}))
 
-        async def until(ws, f=flag):
+        async def until(ws, f=flag, t0=t0):
             while True:
                 msg = json.loads(await ws.recv())
                 if msg["type"] == "state_update" and msg["state"]["flag"] == f:

@@ -3,7 +3,6 @@ command sent while the link is down is retried, or reported as failed, never los
 
 import time
 
-import pytest
 
 from support import wait_for
 from uisupport import free_udp_port, live, mesh_config, shot, wait_js
