@@ -11,7 +11,10 @@ from support import wait_for  # noqa: E402
 
 
 def own_device(node) -> dict:
-    return next(d for d in node.state()["devices"] if d["key"] == node.node_id)
+    """The node's own identify record (written just after it starts serving)."""
+    return wait_for(lambda: next((d for d in node.state()["devices"]
+                                  if d["key"] == node.node_id), None),
+                    what=f"{node.node_id}'s identify record")
 
 
 def test_a_post_identifies_with_its_panel_and_a_restart_writes_nothing(node_factory):
@@ -20,6 +23,7 @@ def test_a_post_identifies_with_its_panel_and_a_restart_writes_nothing(node_fact
     assert (dev["kind"], dev["sector_id"], dev["panel"]) == ("sector", 2, "sim ok")
     post.kill9()
     post.start()
+    wait_for(lambda: post.node_id in post.state()["device_seen"], what="the identify after restart")
     assert own_device(post) == dev  # same record: not written again
 
 
