@@ -16,7 +16,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from image import base, ext4, fat, wheelhouse
+from image import base, debs, ext4, fat, wheelhouse
 from image.partitions import PartitionError, boot_and_root
 from image.render import File, Layout, layout
 from image.spec import AP_SECURITY, ETH_MODES, ImageSpec, NodePlan, plan, validate
@@ -81,18 +81,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--hw-driver", default="auto")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="any other raceflags.toml key (TOML value), repeatable")
-    wh = p.add_mutually_exclusive_group()
-    wh.add_argument("--wheelhouse", type=Path,
-                    help="use these prepared wheels (with a raceflags wheel), no download")
-    wh.add_argument("--arch", default="aarch64", choices=sorted(wheelhouse.PLATFORMS),
-                    help="the Pi's platform for downloaded wheels")
+    p.add_argument("--wheelhouse", type=Path,
+                   help="use these prepared wheels (with a raceflags wheel), no download")
+    p.add_argument("--arch", default="aarch64", choices=sorted(set(wheelhouse.PLATFORMS)
+                                                               | set(debs.ARCHES)),
+                   help="the Pi's platform, for downloaded wheels and --fetch-debs "
+                        "(aarch64, also called arm64: 64-bit Raspberry Pi OS; or armv7l)")
     p.add_argument("--extra-wheels", type=Path, metavar="DIR",
                    help="more wheels for the Pi, such as rpi_ws281x built on a Pi "
                         "(installed at first boot when present)")
-    p.add_argument("--debs", type=Path,
-                   help="folder of .deb files (hostapd, dnsmasq, batctl, chrony and what they "
-                        "need) installed offline at first boot")
-    return p.parse_args(argv)
+    dp = p.add_mutually_exclusive_group()
+    dp.add_argument("--debs", type=Path,
+                    help="folder of .deb files (hostapd, dnsmasq, batctl, chrony and what they "
+                         "need) installed offline at first boot")
+    dp.add_argument("--fetch-debs", action="store_true",
+                    help="download those packages for arm64 from the host's apt sources "
+                         "(Debian bookworm) with a private apt root, into --debs-cache")
+    p.add_argument("--debs-cache", type=Path, metavar="DIR",
+                   help="where --fetch-debs keeps its apt root and .debs, so later builds "
+                        f"run offline (default {debs.default_cache('arm64')})")
+    p.add_argument("--apt-sources", type=Path, action="append", metavar="FILE",
+                   help="apt sources for --fetch-debs (.list or deb822 .sources), "
+                        "repeatable; default: the host's /etc/apt/sources.list{,.d/*}")
+    args = p.parse_args(argv)
+    args.arch = {"arm64": "aarch64"}.get(args.arch, args.arch)  # Debian's name, pip's name
+    return args
 
 
 def parse_settings(items: list[str]) -> tuple[dict, list[str]]:
@@ -154,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             errors.append(f"--ap-passphrase-file: {exc.strerror}: {args.ap_passphrase_file}")
     spec = spec_from(args, phrase, settings)
-    errors += validate(spec, track.mesh_key)
+    errors += validate(spec, track.mesh_key) + deb_errors(args)
     if errors:
         return fail("the image cannot be built:\n  " + "\n  ".join(errors))
     if known is None:
@@ -169,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         build(spec, node, track, base_path, out, args)
-    except (PartitionError, ext4.Ext4Error, wheelhouse.WheelhouseError) as exc:
+    except (PartitionError, ext4.Ext4Error, wheelhouse.WheelhouseError,
+            debs.DebsError) as exc:
         out.unlink(missing_ok=True)
         return fail(f"build failed: {exc}", 1)
     except subprocess.CalledProcessError as exc:  # mtools: a full or damaged boot partition
@@ -179,9 +193,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def deb_errors(args: argparse.Namespace) -> list[str]:
+    errors = []
+    if args.fetch_debs and args.arch not in debs.ARCHES:
+        errors.append(f"--fetch-debs takes Debian's arm64 packages, for 64-bit Raspberry Pi "
+                      f"OS only (not --arch {args.arch}): give 32-bit ones with --debs DIR")
+    if not args.fetch_debs and (args.debs_cache or args.apt_sources):
+        errors.append("--debs-cache and --apt-sources go with --fetch-debs")
+    if args.debs and not sorted(args.debs.glob("*.deb")):
+        errors.append(f"--debs: no .deb files in {args.debs}")
+    for path in args.apt_sources or []:
+        if not path.is_file():
+            errors.append(f"--apt-sources: no file {path}")
+    return errors
+
+
+def card_debs(args: argparse.Namespace, progress: Progress) -> list[Path]:
+    """The .deb files for the card: --debs DIR, fetched with --fetch-debs, or none."""
+    if args.debs:
+        return sorted(args.debs.glob("*.deb"))
+    if not args.fetch_debs:
+        return []
+    cache = args.debs_cache or debs.default_cache("arm64")
+    progress(f"taking {len(debs.PACKAGES)} Debian bookworm arm64 packages that Raspberry Pi "
+             f"OS Lite lacks (the list: image/debs.py; cache {cache})")
+    print(debs.describe(), file=sys.stderr, flush=True)
+    found = debs.fetch(cache, args.arch, args.apt_sources,
+                       log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(f"      {len(found)} packages, {sum(d.size for d in found) / 1e6:.1f} MB: "
+          + ", ".join(f"{d.package} {d.version}" for d in found), file=sys.stderr, flush=True)
+    return [d.path for d in found]
+
+
 def build(spec: ImageSpec, node: NodePlan, track: TrackSecrets, base_path: Path, out: Path,
           args: argparse.Namespace) -> None:
-    progress = Progress(6)
+    progress = Progress(7 if args.fetch_debs else 6)
+    deb_files = card_debs(args, progress)
     files = layout(spec, node, track, spec.ap_passphrase)
     with tempfile.TemporaryDirectory() as tmp:
         wheels_dir = Path(tmp)
@@ -193,7 +240,7 @@ def build(spec: ImageSpec, node: NodePlan, track: TrackSecrets, base_path: Path,
             wheels = wheelhouse.build(wheels_dir, args.arch)
         if args.extra_wheels:
             wheels = wheelhouse.add(args.extra_wheels, wheels_dir)
-        files.root += bundle(wheels, args.debs)
+        files.root += bundle(wheels, deb_files)
     progress(f"copying {base_path} to {out}")
     base.copy(base_path, out, progress.fraction)
     boot_part, root_part = boot_and_root(out)
@@ -208,14 +255,12 @@ def build(spec: ImageSpec, node: NodePlan, track: TrackSecrets, base_path: Path,
     progress("done")
 
 
-def bundle(wheels: list[Path], debs: Path | None) -> list[File]:
+def bundle(wheels: list[Path], deb_files: list[Path]) -> list[File]:
     """The wheelhouse (and .deb packages) as files under /opt/raceflags."""
     found = [File(f"/opt/raceflags/wheels/{w.name}", w.read_bytes()) for w in wheels]
     found.append(File("/opt/raceflags/wheels/BUILD-ID",
                       (wheelhouse.build_id(wheels) + "\n").encode()))
-    if debs:
-        found += [File(f"/opt/raceflags/debs/{d.name}", d.read_bytes())
-                  for d in sorted(debs.glob("*.deb"))]
+    found += [File(f"/opt/raceflags/debs/{d.name}", d.read_bytes()) for d in deb_files]
     return found
 
 

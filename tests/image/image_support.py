@@ -64,3 +64,22 @@ def make_wheel(folder: Path, name: str, version: str = "0.1.0") -> Path:
                                      "Tag: py3-none-any\n")
         zf.writestr(f"{info}/RECORD", "")
     return wheel
+
+
+def make_deb(folder: Path, name: str, version: str = "1.0-1", arch: str = "arm64",
+             depends: str = "") -> Path:
+    """A tiny .deb built with dpkg-deb, named as apt names its downloads."""
+    if not shutil.which("dpkg-deb"):
+        pytest.skip("dpkg-deb not installed (Debian package dpkg)")
+    tree = folder / f".{name}-tree"
+    (tree / "DEBIAN").mkdir(parents=True, exist_ok=True)
+    control = (f"Package: {name}\nVersion: {version}\nArchitecture: {arch}\n"
+               "Maintainer: tests <tests@example.invalid>\n"
+               + (f"Depends: {depends}\n" if depends else "")
+               + f"Description: stands in for {name}\n")
+    (tree / "DEBIAN" / "control").write_text(control)
+    deb = folder / f"{name}_{version.replace(':', '%3a')}_{arch}.deb"
+    subprocess.run(["dpkg-deb", "-Zgzip", "--build", str(tree), str(deb)], check=True,
+                   capture_output=True)
+    shutil.rmtree(tree)
+    return deb
