@@ -34,9 +34,7 @@ def firmware_wheel(folder: Path) -> None:
         zf.writestr(f"{info}/RECORD", "")
 
 
-@pytest.fixture(scope="module")
-def card(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("card")
+def make_card(root: Path) -> Path:
     wheels = root / "opt/raceflags/wheels"
     wheels.mkdir(parents=True)
     firmware_wheel(wheels)
@@ -46,6 +44,11 @@ def card(tmp_path_factory) -> Path:
     (root / "etc/hostname").write_text("raspberrypi\n")
     (root / "etc/hosts").write_text("127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n")
     return root
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory) -> Path:
+    return make_card(tmp_path_factory.mktemp("card"))
 
 
 def firstboot(root: Path) -> subprocess.CompletedProcess:
@@ -84,3 +87,17 @@ def test_a_bad_config_is_reported_on_the_boot_partition_and_the_good_one_kept(ca
     assert "unknown key hw.brightnes (did you mean 'brightness'?)" in errors
     assert (card / "etc/raceflags/raceflags.toml").read_text() == good
     assert "rejected" in done.stdout
+
+
+def test_a_package_that_fails_to_install_does_not_keep_the_panel_dark(tmp_path):
+    card = make_card(tmp_path)
+    debs = card / "opt/raceflags/debs"
+    debs.mkdir(parents=True)
+    (debs / "hostapd_2.10_arm64.deb").write_bytes(b"not a debian archive")
+    write_good_config(card)
+    done = firstboot(card)
+    assert done.returncode == 0, done.stderr
+    assert "package install failed" in done.stdout
+    assert (card / "var/lib/raceflags/firmware.done").read_text() == "test-build\n"
+    assert (card / "etc/raceflags/raceflags.toml").exists()
+    assert not (card / "var/lib/raceflags/debs.done").exists()  # tried again next boot
