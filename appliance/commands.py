@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from . import flags
 from .errors import ValidationError
 from .params import Params
 from .race import RaceState
@@ -232,6 +233,23 @@ async def assign_blue(ctx: Context, p: Params) -> Decide:
     def decide(state: RaceState) -> Decision:
         _registered(state, number, "number")
         return Decision([signal(f"blue:{number}", assign)])
+    return decide
+
+
+@command("pilot/car_flag")
+async def car_flag(ctx: Context, p: Params) -> Decide:
+    """Per-car flags for the start line: black (disqualified), black_orange (mechanical
+    problem), black_white (unsporting warning), none."""
+    number = p.car_number("number")
+    value = p.text("flag", required=True, max_len=40)
+    flag = flags.normalize_car_flag(value)
+    if flag is None:
+        raise ValidationError("flag", f"unknown car flag {value!r}; known: "
+                                      f"{', '.join(flags.CAR_FLAGS)}")
+
+    def decide(state: RaceState) -> Decision:
+        _registered(state, number, "number")
+        return Decision([signal(f"car_flag:{number}", flag)], {"number": number, "flag": flag})
     return decide
 
 

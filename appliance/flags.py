@@ -46,6 +46,20 @@ ALIASES = {
 }
 
 
+# Per-car flags, shown with the car number on a start-line matrix; highest first.
+CAR_FLAGS = ("black", "black_orange", "black_white", "none")
+CAR_SEVERITY = {flag: len(CAR_FLAGS) - i for i, flag in enumerate(CAR_FLAGS)}
+CAR_ALIASES = {"black-orange": "black_orange", "meatball": "black_orange",
+               "mechanical": "black_orange", "black-white": "black_white",
+               "warning": "black_white", "disqualified": "black", "clear": "none"}
+
+
+def normalize_car_flag(value: str) -> str | None:
+    name = value.strip().lower()
+    name = CAR_ALIASES.get(name, name)
+    return name if name in CAR_SEVERITY else None
+
+
 def normalize(value: str) -> str | None:
     """The canonical id for a flag name as any client sends it, or None if unknown."""
     name = value.strip().lower()

@@ -82,6 +82,9 @@ class RegisterType:
 FLAG_REGISTER = RegisterType("none", flags.most_cautious,
                              lambda v: isinstance(v, str) and v in flags.SEVERITY)
 BOOL_REGISTER = RegisterType(False, any, lambda v: isinstance(v, bool))
+CAR_FLAG_REGISTER = RegisterType("none",
+                                 lambda values: max(values, key=flags.CAR_SEVERITY.__getitem__),
+                                 lambda v: isinstance(v, str) and v in flags.CAR_SEVERITY)
 
 
 def register_type(name: str, sectors: int) -> RegisterType | None:
@@ -93,6 +96,8 @@ def register_type(name: str, sectors: int) -> RegisterType | None:
     kind, _, rest = name.partition(":")
     if kind == "blue" and rest:
         return BOOL_REGISTER
+    if kind == "car_flag" and rest:
+        return CAR_FLAG_REGISTER
     if kind in ("sector_flag", "intervene") and rest.isdigit() and 1 <= int(rest) <= sectors:
         return FLAG_REGISTER if kind == "sector_flag" else BOOL_REGISTER
     return None

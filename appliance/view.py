@@ -67,9 +67,12 @@ def public_state(state: RaceState, node: dict, now_ms: int) -> dict:
     for number in sorted((n for n, e in state.pilots.items() if e[2]), key=_car_sort_key):
         record = state.pilots[number][2]
         blue, blue_values, _ = state.signal(f"blue:{number}")
+        car_flag, car_values, car_since = state.signal(f"car_flag:{number}")
         pilots.append({"firstName": record["firstName"], "lastName": record["lastName"],
                        "number": number, "blue_flag": blue,
-                       "blue_conflict": len(set(blue_values)) > 1})
+                       "blue_conflict": len(set(blue_values)) > 1,
+                       "car_flag": car_flag, "car_flag_since_ms": car_since,
+                       "car_flag_conflict": len(set(car_values)) > 1})
     penalties = []
     for p in sorted(state.penalties.values(), key=lambda p: (p["ts_ms"], p["id"])):
         revoked_ms = state.revoked.get(p["id"])

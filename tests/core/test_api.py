@@ -284,3 +284,14 @@ def test_multipart_forms_are_read(api):
 def test_unknown_method_is_json(api):
     code, body = http("DELETE", api.url + "/api/state")
     assert code == 405 and body["error"]
+
+
+def test_per_car_flags(api):
+    post(api, "register_pilot", {"firstName": "B", "lastName": "W", "number": "31"})
+    assert post(api, "pilot/car_flag", {"number": "31", "flag": "black-orange"})[0] == 200
+    car = next(p for p in api.state()["pilots"] if p["number"] == "31")
+    assert (car["car_flag"], car["car_flag_conflict"]) == ("black_orange", False)
+    assert_error(post(api, "pilot/car_flag", {"number": "31", "flag": "purple"}), 400, "flag")
+    assert_error(post(api, "pilot/car_flag", {"number": "404", "flag": "black"}), 404, "number")
+    assert post(api, "pilot/car_flag", {"number": "31", "flag": "none"})[0] == 200
+    assert next(p for p in api.state()["pilots"] if p["number"] == "31")["car_flag"] == "none"

@@ -49,6 +49,8 @@ action = st.one_of(
               st.sampled_from(FLAGS)),
     st.tuples(st.just("signal"), st.sampled_from(["sc_active", "intervene:1", "blue:7"]),
               st.booleans()),
+    st.tuples(st.just("signal"), st.just("car_flag:7"),
+              st.sampled_from(["none", "black", "black_orange", "black_white"])),
     st.tuples(st.just("lww"), st.just("started"), st.booleans()),
     st.tuples(st.just("pilot"), st.sampled_from(["7", "44", "101"]),
               st.sampled_from(["Ada", "Bo", None])),
@@ -173,3 +175,17 @@ def test_bad_arguments_from_a_peer_are_counted_not_raised():
                  {"r": "flag"}, {"r": "sc_active", "v": "yes"}):
         assert state.apply(Op(new_op_id(), "x", 5 << 16, "signal", args)) is False
     assert state.rejected == 4
+
+
+def test_concurrent_car_flags_resolve_to_the_gravest():
+    wall = [10.0]
+    a, b = Replica("a", lambda: wall[0]), Replica("b", lambda: wall[0])
+    x = a.write("pilot", {"number": "7", "record": {"firstName": "A", "lastName": "B"}})
+    b.receive(x)
+    y = a.write("signal", {"r": "car_flag:7", "v": "black_white"})
+    z = b.write("signal", {"r": "car_flag:7", "v": "black"})
+    a.receive(z)
+    b.receive(y)
+    for r in (a, b):
+        car = r.public()["pilots"][0]
+        assert (car["car_flag"], car["car_flag_conflict"]) == ("black", True)
