@@ -101,6 +101,16 @@ class FakeNode:
             self.state["safety_car_since_ms"] = self.now_ms()
         self.changed()
 
+    def set_car_flag(self, number: str, flag: str) -> None:
+        """A per-car flag on a registered car (registered here if it is not yet)."""
+        pilot = next((p for p in self.state["pilots"] if p["number"] == number), None)
+        if pilot is None:
+            pilot = {"firstName": "Car", "lastName": number, "number": number,
+                     "blue_flag": False, "blue_conflict": False}
+            self.state["pilots"].append(pilot)
+        pilot.update(car_flag=flag, car_flag_since_ms=self.now_ms(), car_flag_conflict=False)
+        self.changed()
+
     def _intervene(self, sid: int, active: bool) -> None:
         entry = self.state["sectors"][sid - 1]
         entry["marshal_intervene"] = active

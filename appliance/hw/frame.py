@@ -54,7 +54,8 @@ class Frame:
     """Pixels (flat RGB bytes, logical order) plus what they mean.
 
     `signal` is the logical signal shown (a flag id, or a semaphore state such as
-    "start_3", "lights_out", "aborted", "not_live"); `since_ms` when it began; `lamps` the
+    "start_3", "lights_out", "aborted", "not_live", or a start-line car flag such as
+    "car_black:44"); `since_ms` when it began; `lamps` the
     on/off state of named lamp groups for relay gantries; `next_change_ms` the mesh time of
     the next change the renderer already knows of (a flash edge, a start light), so the
     frame loop can hit it exactly.

@@ -207,3 +207,104 @@ SECTOR_PATTERNS = {
     "slippery": slippery, "white": white, "blue": blue, "red": red, "sc": sc, "vsc": vsc,
     "fcy": fcy, "code60": code60, "checkered": checkered, "not_live": not_live,
 }
+
+
+# -- per-car flags (start-line matrix only; see render._resolve_start) -----------------
+
+def _car_text_scale(canvas_w: int, canvas_h: int, number: str) -> int:
+    return max(1, min((canvas_h - 2) // font.HEIGHT, (canvas_w - 2) // font.text_width(number)))
+
+
+def car_flag_fits(layout, number: str) -> bool:
+    """Whether a matrix can draw this car's number legibly (inside a one-pixel border)."""
+    return (layout.kind == "matrix" and bool(number) and layout.height >= font.HEIGHT + 2
+            and layout.width >= font.text_width(number) + 2)
+
+
+def _text_at(canvas: Canvas, text: str, x0: int, y0: int, scale: int, color: RGB) -> None:
+    for x, y in font.text_pixels(text):
+        for dx in range(scale):
+            for dy in range(scale):
+                canvas.set(x0 + x * scale + dx, y0 + y * scale + dy, color)
+
+
+def _plate(canvas: Canvas, x0: int, y0: int, x1: int, y1: int, color: RGB) -> None:
+    """Fill the rectangle [x0, x1) x [y0, y1)."""
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            canvas.set(x, y, color)
+
+
+def _disc(canvas: Canvas, x0: int, y0: int, d: int, color: RGB) -> None:
+    r2 = (d / 2) ** 2
+    for y in range(d):
+        for x in range(d):
+            if (x + 0.5 - d / 2) ** 2 + (y + 0.5 - d / 2) ** 2 <= r2:
+                canvas.set(x0 + x, y0 + y, color)
+
+
+def car_black(canvas: Canvas, number: str) -> None:
+    """Black flag (disqualified): the number in white on black inside a white border."""
+    canvas.fill(BLACK)
+    _border(canvas, WHITE)
+    _text(canvas, number, WHITE)
+
+
+def car_black_orange(canvas: Canvas, number: str) -> None:
+    """Black with an orange disc (mechanical problem). The disc fills the height and the
+    number stands beside it in white; where the panel is too narrow for both, the number is
+    drawn over the disc in white with a black outline, still legible."""
+    canvas.fill(BLACK)
+    d = canvas.h
+    scale = _car_text_scale(canvas.w - d - 2, canvas.h, number) if canvas.w > d + 4 else 1
+    tw, th = font.text_width(number) * scale, font.HEIGHT * scale
+    gap = 2
+    if d + gap + tw + 2 <= canvas.w:
+        x0 = (canvas.w - (d + gap + tw)) // 2
+        _disc(canvas, x0, 0, d, ORANGE)
+        _text_at(canvas, number, x0 + d + gap, (canvas.h - th) // 2, scale, WHITE)
+        return
+    _disc(canvas, (canvas.w - d) // 2, 0, d, ORANGE)
+    scale = _car_text_scale(canvas.w, canvas.h, number)
+    tw, th = font.text_width(number) * scale, font.HEIGHT * scale
+    tx, ty = (canvas.w - tw) // 2, (canvas.h - th) // 2
+    lit_px = {(tx + x * scale + dx, ty + y * scale + dy) for x, y in font.text_pixels(number)
+              for dx in range(scale) for dy in range(scale)}
+    for x, y in lit_px:
+        for ox in (-1, 0, 1):
+            for oy in (-1, 0, 1):
+                canvas.set(x + ox, y + oy, BLACK)
+    for x, y in lit_px:
+        canvas.set(x, y, WHITE)
+
+
+def car_black_white(canvas: Canvas, number: str) -> None:
+    """Black/white divided diagonally (unsporting behaviour warning): black above the
+    diagonal from bottom left to top right, white below it. The number, in white, sits in
+    the black half's corner when it fits there with a clear column beside it; otherwise in
+    the middle on a black plate, so it never straddles the two halves."""
+    w, h = canvas.w, canvas.h
+
+    def black_at(x, y):
+        return (x + 0.5) * h + (y + 0.5) * w <= w * h
+
+    for y in range(h):
+        for x in range(w):
+            canvas.set(x, y, BLACK if black_at(x, y) else WHITE)
+    scale = _car_text_scale(w, h, number)
+    tw, th = font.text_width(number) * scale, font.HEIGHT * scale
+    ty = (h - th) // 2
+    if black_at(1 + tw, ty + th - 1):  # the text's lower right corner plus one column
+        _text_at(canvas, number, 1, ty, scale, WHITE)
+        return
+    tx = (w - tw) // 2
+    _plate(canvas, tx - 1, ty - 1, tx + tw + 1, ty + th + 1, BLACK)
+    _text_at(canvas, number, tx, ty, scale, WHITE)
+
+
+CAR_PATTERNS = {"black": car_black, "black_orange": car_black_orange,
+                "black_white": car_black_white}
+
+
+def car_flag(canvas: Canvas, flag: str, number: str) -> None:
+    CAR_PATTERNS[flag](canvas, number)

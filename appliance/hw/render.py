@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..flags import TRACK_WIDE, most_cautious
+from ..flags import CAR_SEVERITY, TRACK_WIDE, most_cautious
 from . import patterns
 from .flash import cadence_table
 from .frame import Canvas, Frame, Layout
@@ -21,6 +21,14 @@ from .frame import Canvas, Frame, Layout
 HAZARDS = frozenset({"yellow", "double_yellow", "slippery", "sc", "vsc", "fcy", "code60"})
 # Shown as they are when the panel is not live: cautions are kept, only the all-clear goes.
 ALL_CLEAR = frozenset({"none", "green", "lights_out", "pit_open", "pit_open_blue"})
+# Per-car flags at the start line (flags.md: "only on a matrix at the start line, with the
+# car number"). Several cars take turns, CAR_PERIOD_MS each, on slots of the mesh clock, so
+# every gantry shows the same car at the same moment. After lights out the line stays dark
+# for START_CLEAR_MS before a car flag may show: the start is never followed at once by a
+# lit panel that a driver could take for part of the start signal.
+CAR_PERIOD_MS = 2000
+START_CLEAR_MS = 5000
+CAR_PREFIX = "car_"
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,57 @@ def _pending_begin(seq: dict | None, now_ms: int) -> int | None:
     return seq["begin_ms"] if seq and not seq["aborted"] and now_ms < seq["begin_ms"] else None
 
 
-def _resolve_start(state, now_ms, prev) -> _Shown:
+def _flagged_cars(state: dict, layout: Layout) -> list[tuple[str, str]]:
+    """(flag, number) of every registered car with a car flag that this panel can draw,
+    gravest flag first, then by number: the fixed order of the rotation."""
+    cars = []
+    for pilot in state.get("pilots", ()):
+        flag, number = pilot.get("car_flag", "none"), str(pilot.get("number", ""))
+        if flag != "none" and flag in CAR_SEVERITY and number.isdigit() \
+                and patterns.car_flag_fits(layout, number):
+            cars.append((flag, number))
+    return sorted(cars, key=lambda c: (-CAR_SEVERITY[c[0]], int(c[1]), c[1]))
+
+
+def car_signal(flag: str, number: str) -> str:
+    """The panel's signal for a car flag, e.g. car_black:44."""
+    return f"{CAR_PREFIX}{flag}:{number}"
+
+
+def parse_car_signal(signal: str) -> tuple[str, str]:
+    flag, _, number = signal[len(CAR_PREFIX):].partition(":")
+    return flag, number
+
+
+def _earliest(*times: int | None) -> int | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+def _resolve_cars(state, now_ms, layout, seq, pending) -> _Shown | None:
+    """The car flag shown now, when any: the rotation's slot on the mesh clock."""
+    cars = _flagged_cars(state, layout)
+    if not cars:
+        return None
+    slot = now_ms // CAR_PERIOD_MS
+    flag, number = cars[slot % len(cars)]
+    car_since = next((p.get("car_flag_since_ms", 0) for p in state.get("pilots", ())
+                      if str(p.get("number", "")) == number), 0)
+    # Since: the latest replicated moment that could have brought this car on (its flag,
+    # its slot, the end of a higher signal), so every gantry reports the same time.
+    lifted = [state.get("flag_since_ms", 0), state.get("safety_car_since_ms", 0)]
+    if seq and not seq["aborted"]:
+        lifted.append(seq["lights_out_ms"] + START_CLEAR_MS)
+    since = max([car_since or 0] + lifted + ([slot * CAR_PERIOD_MS] if len(cars) > 1 else []))
+    until = (slot + 1) * CAR_PERIOD_MS if len(cars) > 1 else None
+    return _Shown(car_signal(flag, number), min(since, now_ms), _earliest(until, pending))
+
+
+def _resolve_start(state, now_ms, prev, layout) -> _Shown:
+    """Start line, highest first: red > aborted start > the sequence (the five lights, then
+    dark for START_CLEAR_MS after lights out) > SC/VSC/FCY/Code 60/chequered (track-wide)
+    > per-car flags (matrix only) > dark. A message to one car never hides a signal to
+    every car."""
     track, track_since = _track(state)
     seq = state.get("start_sequence")
     if track == "red":
@@ -105,8 +163,15 @@ def _resolve_start(state, now_ms, prev) -> _Shown:
     pending = _pending_begin(seq, now_ms)
     if track != "none":
         return _Shown(track, track_since, pending)
+    clear_at = seq["lights_out_ms"] + START_CLEAR_MS if seq and pending is None else None
+    if layout.kind == "matrix" and (clear_at is None or now_ms >= clear_at):
+        car = _resolve_cars(state, now_ms, layout, seq, pending)
+        if car is not None:
+            return car
     if seq and pending is None:
-        return _Shown("lights_out", seq["lights_out_ms"])
+        waiting = clear_at is not None and now_ms < clear_at and layout.kind == "matrix" \
+            and _flagged_cars(state, layout)
+        return _Shown("lights_out", seq["lights_out_ms"], clear_at if waiting else None)
     return _Shown("none", _kept_since(prev, "none", now_ms), pending)
 
 
@@ -150,7 +215,7 @@ def render(view: View, state: dict, now_ms: int, live: bool, config,
     table = cadence_table(config["hw"]["flash_overrides"])
     extra: dict = {}
     if view.mode == "start":
-        shown = _resolve_start(state, now_ms, prev)
+        shown = _resolve_start(state, now_ms, prev, view.layout)
     elif view.mode == "pit_exit":
         shown, extra = _resolve_pit(view, state, now_ms, prev)
     else:
@@ -171,6 +236,10 @@ def render(view: View, state: dict, now_ms: int, live: bool, config,
         edge = patterns.aborted(canvas, now_ms, table, extra)
     elif signal.startswith("pit_"):
         edge = patterns.pit_exit(canvas, now_ms, table, extra)
+    elif signal.startswith(CAR_PREFIX):
+        flag, number = parse_car_signal(signal)
+        patterns.car_flag(canvas, flag, number)
+        edge = None
     elif signal == "lights_out":
         patterns.none(canvas, now_ms, table, extra)
         edge = None

@@ -18,9 +18,15 @@ from .buttons import PostControls
 from .drivers.base import DriverError
 from .drivers.choose import make_driver
 from .frame import Frame
-from .render import View, render
+from .render import CAR_PREFIX, View, render
 
 log = logging.getLogger(__name__)
+
+
+def _alert_key(signal: str) -> str:
+    """What the marshal's two beeps follow: a start line cycling through several flagged
+    cars changes its signal every CAR_PERIOD_MS, which is one message, not a new one."""
+    return "car" if signal.startswith(CAR_PREFIX) else signal
 
 
 class HardwareService:
@@ -139,7 +145,8 @@ class HardwareService:
             now = max(now, target)
         frame = self._render(now)
         live = self._node.is_live()
-        changed = self._frame is None or frame.signal != self._frame.signal
+        changed = self._frame is None or _alert_key(frame.signal) != _alert_key(
+            self._frame.signal)
         self._frame = frame
         if self._controls is not None:
             if changed:
