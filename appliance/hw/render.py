@@ -98,7 +98,7 @@ def _pending_begin(seq: dict | None, now_ms: int) -> int | None:
     return seq["begin_ms"] if seq and not seq["aborted"] and now_ms < seq["begin_ms"] else None
 
 
-def _flagged_cars(state: dict, layout: Layout) -> list[tuple[str, str]]:
+def flagged_cars(state: dict, layout: Layout) -> list[tuple[str, str]]:
     """(flag, number) of every registered car with a car flag that this panel can draw,
     gravest flag first, then by number: the fixed order of the rotation."""
     cars = []
@@ -127,7 +127,7 @@ def _earliest(*times: int | None) -> int | None:
 
 def _resolve_cars(state, now_ms, layout, seq, pending) -> _Shown | None:
     """The car flag shown now, when any: the rotation's slot on the mesh clock."""
-    cars = _flagged_cars(state, layout)
+    cars = flagged_cars(state, layout)
     if not cars:
         return None
     slot = now_ms // CAR_PERIOD_MS
@@ -170,7 +170,7 @@ def _resolve_start(state, now_ms, prev, layout) -> _Shown:
             return car
     if seq and pending is None:
         waiting = clear_at is not None and now_ms < clear_at and layout.kind == "matrix" \
-            and _flagged_cars(state, layout)
+            and flagged_cars(state, layout)
         return _Shown("lights_out", seq["lights_out_ms"], clear_at if waiting else None)
     return _Shown("none", _kept_since(prev, "none", now_ms), pending)
 

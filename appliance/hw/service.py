@@ -18,7 +18,7 @@ from .buttons import PostControls
 from .drivers.base import DriverError
 from .drivers.choose import make_driver
 from .frame import Frame
-from .render import CAR_PREFIX, View, render
+from .render import CAR_PREFIX, View, car_signal, flagged_cars, render
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +191,25 @@ class HardwareService:
         report = {"signal": frame.signal, "since_ms": frame.since_ms,
                   "driver": self._driver.name, "driver_ok": self._driver_ok,
                   "error": self._error, "live": live}
+        if frame.signal.startswith(CAR_PREFIX):
+            report.update(self._car_rotation(frame))
         if report != self._report:
             self._report = report
             self._node.set_panel_report(report)
+
+    def _car_rotation(self, frame: Frame) -> dict:
+        """Several car flags take turns on the matrix every 2 s. The report names the set
+        instead of the car on screen, so that it (and with it every /ws client and every
+        announce) does not change at each turn."""
+        state = self._current()
+        cars = flagged_cars(state, self._view.layout)
+        if len(cars) < 2:
+            return {}
+        numbers = {number for _, number in cars}
+        since = max((p.get("car_flag_since_ms", 0) for p in state.get("pilots", ())
+                     if str(p.get("number")) in numbers), default=frame.since_ms)
+        return {"signal": "car_flags", "since_ms": since,
+                "cars": [car_signal(flag, number) for flag, number in cars]}
 
     def _alert_interventions(self) -> None:
         """At race control, beep when a marshal raises an intervention not yet acked."""

@@ -201,6 +201,31 @@ def test_the_panel_report_names_the_car_and_the_rotation_does_not_beep():
     asyncio.run(asyncio.wait_for(main(), 20))
 
 
+def test_a_rotation_of_cars_is_reported_as_one_stable_set():
+    async def main():
+        config = make_config(role="semaphore", sector=0, semaphore_mode="start", **MATRIX)
+        clock = {"t": T0}
+        node = FakeNode(config, clock=lambda: clock["t"])
+        service = HardwareService(node)
+        await service.start()
+        node.set_car_flag("44", "black")
+        node.set_car_flag("7", "black_white")
+        for _ in range(200):
+            if node.reports and node.reports[-1]["signal"] == "car_flags":
+                break
+            await asyncio.sleep(0.005)
+        report = node.reports[-1]
+        assert report["cars"] == ["car_black:44", "car_black_white:7"]
+        count = len(node.reports)
+        for step in range(1, 4):  # three turns of the rotation: the frame changes...
+            clock["t"] = T0 + step * 2000
+            service.panel_snapshot()
+            await asyncio.sleep(0.06)
+        assert len(node.reports) == count  # ...the report does not
+        await service.stop()
+    asyncio.run(asyncio.wait_for(main(), 20))
+
+
 def test_alert_follows_car_flags_as_one_message():
     from appliance.hw.service import _alert_key
     assert _alert_key("car_black:44") == _alert_key("car_black_white:7")
