@@ -19,6 +19,7 @@ def _race_in_progress(node):
     node.post("/api/sector/set_flag", {"sector_id": 1, "flag": "yellow"})
     node.post("/api/sector/intervene", {"sector_id": 2, "active": 1})
     node.post("/api/pilot/assign_blue", {"number": "12", "assign": 1})
+    node.post("/api/pilot/car_flag", {"number": "46", "flag": "black_orange"})
     node.post("/api/penalty/add", {"target_number": "46", "penalty_type": "time",
                                    "amount_seconds": 5, "reason": "track limits"})
     node.post("/api/event", {"event_type": "debris", "sector_id": 1, "details": "carbon, T4"})

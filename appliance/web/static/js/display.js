@@ -1,9 +1,10 @@
 // The kiosk display: /display?kind=sector&sector=N or ?kind=semaphore. Shows, full
-// screen, the pattern the LED panel of that post shows, phase-locked to the server clock,
-// and identifies itself to race control through identify_device.
+// screen, the pattern the LED panel of that post shows, phase-locked to the server clock
+// (the semaphore: the start signal, else the car flags with the number, car by car), and
+// identifies itself to race control through identify_device.
 
 import { Link } from "./api.js";
-import { configure, paint, sectorSignal, startSignal } from "./flags.js";
+import { configure, paint, sectorSignal, semaphoreSignal } from "./flags.js";
 
 const params = new URLSearchParams(location.search);
 const kind = params.get("kind") === "semaphore" ? "semaphore" : "sector";
@@ -37,7 +38,7 @@ async function identify() {
 }
 
 function shown(state, now) {
-  if (kind === "semaphore") return startSignal(state, now);
+  if (kind === "semaphore") return semaphoreSignal(state, now);
   const s = sectorSignal(state, sector, now, memo);
   if (s.signal === "blue") {
     const car = (state.pilots || []).find((p) => p.blue_flag);

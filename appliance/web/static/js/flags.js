@@ -29,6 +29,16 @@ export const TRACK_FLAGS = ["green", "yellow", "double_yellow", "sc", "vsc", "fc
   "red", "checkered", "none"];
 export const MARSHAL_FLAGS = ["yellow", "double_yellow", "slippery", "white", "blue", "green", "none"];
 
+// Per-car flags (flags.md), set by race control only and shown on the start line's matrix
+// with the car number. rank: gravest first.
+export const CAR_FLAGS = {
+  black: { label: "Black", meaning: "disqualified", rank: 3 },
+  black_orange: { label: "Black-orange", meaning: "mechanical problem", rank: 2 },
+  black_white: { label: "Black-white", meaning: "unsporting behaviour warning", rank: 1 },
+  none: { label: "Clear", meaning: "no car flag", rank: 0 },
+};
+export const CAR_CYCLE_MS = 2000; // each car flagged shows this long on the start line
+
 export const FLASH = {
   yellow: [500, 500],
   double_yellow: [250, 250],
@@ -72,6 +82,25 @@ export function lit(cadence, nowMs) {
 // A flag-coloured chip: the flag's colours, its name as text.
 export function chip(flag, text) {
   return h("span", { class: ["chip", "f-" + flag], dataset: { flag } }, text || label(flag));
+}
+
+export function carLabel(flag) {
+  return (CAR_FLAGS[flag] && CAR_FLAGS[flag].label) || String(flag);
+}
+
+// A car flag chip in the flag's pattern (app.css .cf-*).
+export function carChip(flag, text) {
+  return h("span", { class: ["chip", "cf-" + flag], dataset: { carFlag: flag } }, text || carLabel(flag));
+}
+
+const isCarFlag = (f) => f !== "none" && Object.hasOwn(CAR_FLAGS, f);
+
+// The cars with a car flag (and a number of digits, as the matrix draws them), in the
+// order the start line cycles through them: gravest first, then by number.
+export function flaggedCars(state) {
+  return (state.pilots || []).filter((p) => isCarFlag(p.car_flag) && /^\d+$/.test(p.number)).sort((a, b) =>
+    CAR_FLAGS[b.car_flag].rank - CAR_FLAGS[a.car_flag].rank || Number(a.number) - Number(b.number) ||
+    String(a.number).localeCompare(String(b.number)));
 }
 
 function mostCautious(values) {
@@ -121,6 +150,22 @@ export function startSignal(state, nowMs) {
   return { signal: "none" };
 }
 
+// What the start line's matrix shows (the semaphore kiosk), as appliance/hw/render.py: the
+// start signal, and when nothing graver shows (red, the start lights and START_CLEAR_MS of
+// dark after lights out, aborted start, SC/VSC/FCY/Code 60/chequered), the car flags with
+// the car number, each for CAR_CYCLE_MS on slots of the server clock: car
+// floor(now / CAR_CYCLE_MS) mod count of flaggedCars(), so every gantry shows the same car.
+export const START_CLEAR_MS = 5000;
+export function semaphoreSignal(state, nowMs) {
+  const s = startSignal(state, nowMs);
+  const seq = state.start_sequence;
+  const clear = s.signal === "none" || (s.signal === "lights_out" && nowMs >= seq.lights_out_ms + START_CLEAR_MS);
+  const cars = clear ? flaggedCars(state) : [];
+  if (!cars.length) return s;
+  const car = cars[Math.floor(nowMs / CAR_CYCLE_MS) % cars.length];
+  return { signal: car.car_flag, number: String(car.number), cars: cars.length };
+}
+
 // A panel element: paint(el, shown, nowMs) sets its look for that instant.
 export function panel(extraClass) {
   return h("div", { class: ["panel", extraClass], dataset: { signal: "none" } },
@@ -133,6 +178,7 @@ export function paint(el, shown, nowMs, live = true) {
   let signal = shown.signal;
   let text = "";
   let on = true;
+  const car = isCarFlag(signal) && shown.number ? shown.number : "";
   if (!live && (signal === "none" || signal === "green" || signal === "lights_out")) signal = "not_live";
   const cadence = cadences[signal];
   if (cadence) on = lit(cadence, nowMs);
@@ -140,7 +186,11 @@ export function paint(el, shown, nowMs, live = true) {
   else if (signal === "code60") text = "60";
   else if (signal === "blue" && shown.number) text = shown.number;
   else if (signal === "not_live") text = "NOT LIVE";
+  else if (car) text = car;
   if (el.dataset.signal !== signal) el.dataset.signal = signal;
+  if ((el.dataset.car || "") !== car) {
+    if (car) el.dataset.car = car; else delete el.dataset.car;
+  }
   el.classList.toggle("lit", on);
   el.classList.toggle("dark", !on);
   const lamps = el.querySelectorAll(".lamp");
@@ -148,5 +198,6 @@ export function paint(el, shown, nowMs, live = true) {
   lamps.forEach((lamp, i) => lamp.classList.toggle("on", i < count));
   const t = el.querySelector(".text");
   if (t.textContent !== text) t.textContent = text;
-  el.setAttribute("aria-label", "panel shows " + (signal === "start" ? `${shown.lights} red lights` : label(signal)));
+  el.setAttribute("aria-label", "panel shows " + (signal === "start" ? `${shown.lights} red lights`
+    : car ? `car ${car}: ${carLabel(signal)} flag` : label(signal)));
 }

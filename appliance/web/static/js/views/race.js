@@ -1,8 +1,8 @@
 // Race control: track flags, start/reset, safety car, the track map with marshal alerts,
-// blue flags per car, and the posts with what each panel shows.
+// the cars (blue flag and car flag per car), and the posts with what each panel shows.
 
 import { ago, clock, confirmDialog, fill, h, svg } from "../dom.js";
-import { chip, FLAGS, label, TRACK_FLAGS } from "../flags.js";
+import { CAR_FLAGS, carChip, carLabel, chip, FLAGS, label, TRACK_FLAGS } from "../flags.js";
 
 const MAP_COLOURS = {
   none: "#4a4a4a", green: "#00b140", yellow: "#ffd200", double_yellow: "#ffd200",
@@ -42,7 +42,7 @@ export default {
     "SC in this lap");
     el.map = svg("svg", { class: "map", viewBox: "0 0 400 260", role: "img", "aria-label": "track map", id: "track-map" });
     el.sectors = h("ul", { class: "sectors", id: "sector-list" });
-    el.blue = h("ul", { class: "list", id: "blue-list" });
+    el.blue = h("ul", { class: "list cars", id: "blue-list" });
     el.posts = h("ul", { class: "list", id: "post-list" });
 
     el.alerts = h("div", { id: "alerts" });
@@ -71,7 +71,9 @@ export default {
           h("div", { class: "grid" }, el.sc, el.scLap)),
         h("div", { class: "card" }, h("h2", {}, "Sectors"), el.sectors)),
       h("div", { class: "cols" },
-        h("div", { class: "card" }, h("h2", {}, "Blue flags"), el.blue),
+        h("div", { class: "card", id: "cars" }, h("h2", {}, "Blue and car flags"),
+          h("p", { class: "muted" }, "Black: disqualified · Black-orange: mechanical problem · Black-white: unsporting behaviour warning. Shown on the start line with the car number."),
+          el.blue),
         h("div", { class: "card" }, h("h2", {}, "Posts"), el.posts)));
   },
 
@@ -99,7 +101,7 @@ export default {
       h("button", { type: "button", class: "btn danger small", dataset: { ack: s.sector_id },
         on: { click: () => app.run("sector/intervene_ack", { sector_id: s.sector_id }, { ok: `Sector ${s.sector_id} acknowledged` }) } }, "Acknowledge"))));
     fill(el.sectors, state.sectors.map((s) => sectorRow(s, app)));
-    fill(el.blue, state.pilots.length ? state.pilots.map((p) => blueRow(p, app)) : h("li", { class: "empty" }, "No pilots registered."));
+    fill(el.blue, state.pilots.length ? state.pilots.map((p) => carRow(p, app)) : h("li", { class: "empty" }, "No pilots registered."));
     this.tick(state, app);
   },
 
@@ -109,13 +111,13 @@ export default {
 };
 
 // The buttons that settle a signal holding concurrent values: the shown (most cautious)
-// value first.
-function settle(values, shown, onPick) {
+// value first. name(v) labels a value, cls(v) its pattern class, text replaces the message.
+function settle(values, shown, onPick, { name = label, cls = (v) => "f-" + v, text } = {}) {
   return h("div", { class: "conflict", role: "alert" },
-    h("p", {}, `Concurrent values after a partition: ${values.map(label).join(" / ")}. Showing ${label(shown)}. Tap one to settle.`),
+    h("p", {}, text || `Concurrent values after a partition: ${values.map(name).join(" / ")}. Showing ${name(shown)}. Tap one to settle.`),
     h("div", { class: "row" }, values.map((v) => h("button", {
-      type: "button", class: ["btn", "small", "f-" + v], dataset: { settle: v }, on: { click: () => onPick(v) },
-    }, `Keep ${label(v)}`))));
+      type: "button", class: ["btn", "small", cls(v)], dataset: { settle: v }, on: { click: () => onPick(v) },
+    }, `Keep ${name(v)}`))));
 }
 
 function sectorRow(s, app) {
@@ -127,15 +129,38 @@ function sectorRow(s, app) {
     s.flag_conflict ? settle(s.flag_values, s.flag, (v) => app.run("sector/set_flag", { sector_id: s.sector_id, flag: v }, { ok: `Sector ${s.sector_id}: ${label(v)}` })) : null);
 }
 
-function blueRow(p, app) {
-  return h("li", { dataset: { number: p.number } },
+// One car: its blue flag and its car flag (the chip in the flag's pattern, and a button per
+// flag; black, a disqualification, asks first).
+const CAR_BUTTONS = ["black", "black_orange", "black_white", "none"];
+
+async function setCarFlag(p, flag, app) {
+  if (flag === "black" && !(await confirmDialog(
+    `Black flag car ${p.number} (${p.firstName} ${p.lastName}): disqualify?`, "DISQUALIFY"))) return;
+  app.run("pilot/car_flag", { number: p.number, flag }, { ok: `Car ${p.number}: ${flag === "none" ? "car flag cleared" : carLabel(flag)}` });
+}
+
+function carRow(p, app) {
+  const flag = Object.hasOwn(CAR_FLAGS, p.car_flag) ? p.car_flag : "none";
+  // The state names the gravest of the concurrent values only (no car_flag_values yet).
+  const values = p.car_flag_values || [flag];
+  const text = p.car_flag_values ? `Car ${p.number} flag: concurrent values after a partition: ${values.map(carLabel).join(" / ")}. Showing ${carLabel(flag)}. Tap one to settle.`
+    : `Car ${p.number} flag: concurrent values after a partition. Showing the gravest, ${carLabel(flag)}. Keep it, or tap another flag below to settle.`;
+  return h("li", { dataset: { number: p.number, carFlag: flag } },
     h("span", { class: "num" }, p.number),
     h("span", { class: "grow" }, `${p.firstName} ${p.lastName}`),
+    carChip(flag, flag === "none" ? "No car flag" : undefined),
+    flag !== "none" && p.car_flag_since_ms ? h("span", { class: "muted" }, `since ${clock(p.car_flag_since_ms)}`) : null,
     p.blue_conflict ? h("strong", { class: "offline" }, "concurrent values") : null,
-    h("button", { type: "button", class: ["btn", "small", p.blue_flag ? "f-blue" : null], "aria-pressed": String(!!p.blue_flag),
+    h("button", { type: "button", class: ["btn", p.blue_flag ? "f-blue" : null], "aria-pressed": String(!!p.blue_flag),
       dataset: { blue: p.number },
       on: { click: () => app.run("pilot/assign_blue", { number: p.number, assign: !p.blue_flag }, { ok: `Car ${p.number}: blue ${p.blue_flag ? "off" : "on"}` }) } },
-    p.blue_flag ? "Blue ON" : "Blue off"));
+    p.blue_flag ? "Blue ON" : "Blue off"),
+    p.car_flag_conflict ? h("div", { class: "car-conflict", dataset: { conflict: p.number } },
+      settle(values, flag, (v) => setCarFlag(p, v, app), { name: carLabel, cls: (v) => "cf-" + v, text })) : null,
+    h("div", { class: "carflags", role: "group", "aria-label": `car ${p.number} flag` }, CAR_BUTTONS.map((f) => h("button", {
+      type: "button", class: ["btn", "cf-" + f], "aria-pressed": String(f === flag), dataset: { carFlag: f, car: p.number },
+      title: `${carLabel(f)}: ${CAR_FLAGS[f].meaning}`, on: { click: () => setCarFlag(p, f, app) },
+    }, carLabel(f)))));
 }
 
 function drawMap(state) {
@@ -230,8 +255,20 @@ function postRow(state, n, now) {
     h("span", { class: "grow" }, `${where} · ${n.id || "?"}${n.self ? " (this node)" : ""}`,
       h("span", { class: "muted" }, n.self ? "" : ` · last seen ${ago(n.last_seen_ms, now)}`),
       typeof n.clock_offset_ms === "number" ? h("span", { class: "muted" }, ` · clock ${n.clock_offset_ms} ms`) : null),
-    shows ? chip(shows.startsWith("start_") ? "red" : (FLAGS[shows] ? shows : "none"), `panel: ${label(shows)}`) : h("span", { class: "muted" }, "no panel"),
+    shows ? shownChip(panelReport) : h("span", { class: "muted" }, "no panel"),
     panelReport.driver_ok === false ? h("strong", { class: "offline" }, `panel fault: ${panelReport.error || ""}`) : null,
     panelReport.live === false ? h("strong", { class: "offline" }, "not live") : null,
     told ? h("strong", { class: "offline", dataset: { mismatch: told } }, `told ${label(told)}!`) : null);
+}
+
+// What a panel reports it shows. A start line's car flag comes as car_<flag>:<number>, a
+// rotation of several as car_flags with the list in cars (gravest first).
+function shownChip(report) {
+  const shows = report.signal;
+  const cars = (shows === "car_flags" ? report.cars || [] : [shows]).map((c) => /^car_(\w+):(\w*)$/.exec(c) || []);
+  const [, flag, number] = cars[0] || [];
+  if (flag && Object.hasOwn(CAR_FLAGS, flag)) {
+    return carChip(flag, cars.length > 1 ? `panel: car flags ${cars.map((c) => c[2]).join(", ")}` : `panel: car ${number} ${carLabel(flag)}`);
+  }
+  return chip(shows.startsWith("start_") ? "red" : (FLAGS[shows] ? shows : "none"), `panel: ${label(shows)}`);
 }
