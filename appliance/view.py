@@ -72,6 +72,8 @@ def public_state(state: RaceState, node: dict, now_ms: int) -> dict:
                        "number": number, "blue_flag": blue,
                        "blue_conflict": len(set(blue_values)) > 1,
                        "car_flag": car_flag, "car_flag_since_ms": car_since,
+                       "car_flag_values": sorted(set(car_values),
+                                                 key=lambda v: -flags.CAR_SEVERITY[v]),
                        "car_flag_conflict": len(set(car_values)) > 1})
     penalties = []
     for p in sorted(state.penalties.values(), key=lambda p: (p["ts_ms"], p["id"])):

@@ -189,3 +189,4 @@ def test_concurrent_car_flags_resolve_to_the_gravest():
     for r in (a, b):
         car = r.public()["pilots"][0]
         assert (car["car_flag"], car["car_flag_conflict"]) == ("black", True)
+        assert car["car_flag_values"] == ["black", "black_white"]

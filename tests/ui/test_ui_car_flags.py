@@ -76,7 +76,8 @@ def test_car_flag_concurrent_values_shown_and_settled(node, pages):
     page.wait_for_selector('#blue-list li[data-number="12"]')
     page.evaluate("""(() => {
         const s = structuredClone(window.raceflags.state);
-        Object.assign(s.pilots[0], {car_flag: "black", car_flag_conflict: true});
+        Object.assign(s.pilots[0], {car_flag: "black", car_flag_conflict: true,
+                                    car_flag_values: ["black", "black_white"]});
         // and a start gantry's report of a rotation (appliance/hw/service.py)
         s.panel = {...(s.panel || {}), signal: "car_flags", cars: ["car_black:12", "car_black_white:7"]};
         window.raceflags.link.dispatchEvent(new CustomEvent("state", {detail: s}));

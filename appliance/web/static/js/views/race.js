@@ -141,10 +141,8 @@ async function setCarFlag(p, flag, app) {
 
 function carRow(p, app) {
   const flag = Object.hasOwn(CAR_FLAGS, p.car_flag) ? p.car_flag : "none";
-  // The state names the gravest of the concurrent values only (no car_flag_values yet).
-  const values = p.car_flag_values || [flag];
-  const text = p.car_flag_values ? `Car ${p.number} flag: concurrent values after a partition: ${values.map(carLabel).join(" / ")}. Showing ${carLabel(flag)}. Tap one to settle.`
-    : `Car ${p.number} flag: concurrent values after a partition. Showing the gravest, ${carLabel(flag)}. Keep it, or tap another flag below to settle.`;
+  const values = (p.car_flag_values || []).filter((v) => Object.hasOwn(CAR_FLAGS, v));
+  const text = `Car ${p.number} flag: concurrent values after a partition: ${values.map(carLabel).join(" / ")}. Showing ${carLabel(flag)}. Tap one to settle.`;
   return h("li", { dataset: { number: p.number, carFlag: flag } },
     h("span", { class: "num" }, p.number),
     h("span", { class: "grow" }, `${p.firstName} ${p.lastName}`),
