@@ -183,19 +183,27 @@ def test_not_live_keeps_a_car_flag():
     assert frame.signal == "car_black:44"
 
 
+async def _gantry_reporting(cars: dict[str, str], signal: str):
+    """A start gantry's service on a fake node with a manual clock, once its report
+    says `signal` after the car flags `cars` (number -> flag) were set."""
+    config = make_config(role="semaphore", sector=0, semaphore_mode="start", **MATRIX)
+    clock = {"t": T0}
+    node = FakeNode(config, clock=lambda: clock["t"])
+    service = HardwareService(node)
+    await service.start()
+    for number, flag in cars.items():
+        node.set_car_flag(number, flag)
+    for _ in range(200):
+        if node.reports and node.reports[-1]["signal"] == signal:
+            break
+        await asyncio.sleep(0.005)
+    assert node.reports[-1]["signal"] == signal
+    return node, service, clock
+
+
 def test_the_panel_report_names_the_car_and_the_rotation_does_not_beep():
     async def main():
-        config = make_config(role="semaphore", sector=0, semaphore_mode="start", **MATRIX)
-        clock = {"t": T0}
-        node = FakeNode(config, clock=lambda: clock["t"])
-        service = HardwareService(node)
-        await service.start()
-        node.set_car_flag("44", "black")
-        for _ in range(200):
-            if node.reports and node.reports[-1]["signal"] == "car_black:44":
-                break
-            await asyncio.sleep(0.005)
-        assert node.reports[-1]["signal"] == "car_black:44"
+        node, service, _ = await _gantry_reporting({"44": "black"}, "car_black:44")
         assert node.reports[-1]["since_ms"] == T0
         await service.stop()
     asyncio.run(asyncio.wait_for(main(), 20))
@@ -203,19 +211,9 @@ def test_the_panel_report_names_the_car_and_the_rotation_does_not_beep():
 
 def test_a_rotation_of_cars_is_reported_as_one_stable_set():
     async def main():
-        config = make_config(role="semaphore", sector=0, semaphore_mode="start", **MATRIX)
-        clock = {"t": T0}
-        node = FakeNode(config, clock=lambda: clock["t"])
-        service = HardwareService(node)
-        await service.start()
-        node.set_car_flag("44", "black")
-        node.set_car_flag("7", "black_white")
-        for _ in range(200):
-            if node.reports and node.reports[-1]["signal"] == "car_flags":
-                break
-            await asyncio.sleep(0.005)
-        report = node.reports[-1]
-        assert report["cars"] == ["car_black:44", "car_black_white:7"]
+        node, service, clock = await _gantry_reporting({"44": "black", "7": "black_white"},
+                                                       "car_flags")
+        assert node.reports[-1]["cars"] == ["car_black:44", "car_black_white:7"]
         count = len(node.reports)
         for step in range(1, 4):  # three turns of the rotation: the frame changes...
             clock["t"] = T0 + step * 2000
