@@ -201,7 +201,7 @@ async def _gantry_reporting(cars: dict[str, str], signal: str):
     return node, service, clock
 
 
-def test_the_panel_report_names_the_car_and_the_rotation_does_not_beep():
+def test_the_panel_report_names_the_car_on_screen():
     async def main():
         node, service, _ = await _gantry_reporting({"44": "black"}, "car_black:44")
         assert node.reports[-1]["since_ms"] == T0
