@@ -14,6 +14,7 @@ import socket
 import time
 
 from . import __version__
+from .hw.flash import cadence_table
 from .replica import Replica
 from .web.app import create_app
 from .web.hub import Hub
@@ -39,9 +40,9 @@ class Node:
         self._panel_reported = asyncio.Event()
         self.bound_port: int | None = None
         race = config["race"]
-        # What clients need to draw panels as the LEDs do.
+        # What clients need to draw panels as the LEDs do: one flash table for both.
         self._public_config = {"sectors": race["sectors"], "green_hold_s": race["green_hold_s"],
-                               "flash_overrides": config["hw"].get("flash_overrides", {})}
+                               "flash": cadence_table(config["hw"]["flash_overrides"])}
 
     # -- the contract ---------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // The signal vocabulary (shared/flags.md) and the panel patterns the LED panels show.
-// Flash cadences mirror appliance/hw/flash.py: ms steps, alternately lit and dark, lit at
-// every multiple of the cycle on the server's clock, so a browser panel flashes in phase
-// with the LED panels.
+// Flash cadences come from the node (state.config.flash, appliance/hw/flash.py with the
+// config's overrides): ms steps, alternately lit and dark, lit at every multiple of the
+// cycle on the server's clock, so a browser panel flashes in phase with the LED panels.
 
 import { h } from "./dom.js";
 
@@ -39,27 +39,16 @@ export const CAR_FLAGS = {
 };
 export const CAR_CYCLE_MS = 2000; // each car flagged shows this long on the start line
 
-export const FLASH = {
-  yellow: [500, 500],
-  double_yellow: [250, 250],
-  blue: [500, 500],
-  sc: [500, 500],
-  vsc: [150, 150, 150, 550],
-  fcy: [500, 500],
-  aborted: [500, 500],
-  not_live: [200, 1800],
-};
+export const GREEN_HOLD_MS = 10000; // race.green_hold_s until the first state arrives
 
-export const GREEN_HOLD_MS = 10000; // race.green_hold_s when the state carries no config
-
-// The node's config (state.config): green hold and flash overrides, as its LEDs use them.
+// The node's config (state.config): the green hold and the flash table its LEDs use.
 let greenHoldMs = GREEN_HOLD_MS;
-let cadences = FLASH;
+let cadences = {};
 export function configure(config) {
   const c = config || {};
   greenHoldMs = typeof c.green_hold_s === "number" && c.green_hold_s >= 0 ? c.green_hold_s * 1000 : GREEN_HOLD_MS;
-  cadences = { ...FLASH };
-  for (const [name, steps] of Object.entries(c.flash_overrides || {})) {
+  cadences = {};
+  for (const [name, steps] of Object.entries(c.flash || {})) {
     if (Array.isArray(steps) && steps.length && steps.length % 2 === 0 && steps.every((s) => s > 0)) cadences[name] = steps.map(Number);
   }
 }
