@@ -15,6 +15,7 @@ import time
 
 from . import __version__
 from .hw.flash import cadence_table
+from .hw.render import CAR_PERIOD_MS, START_CLEAR_MS
 from .replica import Replica
 from .web.app import create_app
 from .web.hub import Hub
@@ -42,7 +43,8 @@ class Node:
         race = config["race"]
         # What clients need to draw panels as the LEDs do: one flash table for both.
         self._public_config = {"sectors": race["sectors"], "green_hold_s": race["green_hold_s"],
-                               "flash": cadence_table(config["hw"]["flash_overrides"])}
+                               "flash": cadence_table(config["hw"]["flash_overrides"]),
+                               "car_period_ms": CAR_PERIOD_MS, "start_clear_ms": START_CLEAR_MS}
 
     # -- the contract ---------------------------------------------------------------------
 

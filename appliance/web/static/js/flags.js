@@ -37,7 +37,6 @@ export const CAR_FLAGS = {
   black_white: { label: "Black-white", meaning: "unsporting behaviour warning", rank: 1 },
   none: { label: "Clear", meaning: "no car flag", rank: 0 },
 };
-export const CAR_CYCLE_MS = 2000; // each car flagged shows this long on the start line
 
 export const GREEN_HOLD_MS = 10000; // race.green_hold_s until the first state arrives
 
@@ -140,18 +139,19 @@ export function startSignal(state, nowMs) {
 }
 
 // What the start line's matrix shows (the semaphore kiosk), as appliance/hw/render.py: the
-// start signal, and when nothing graver shows (red, the start lights and START_CLEAR_MS of
+// start signal, and when nothing graver shows (red, the start lights and start_clear_ms of
 // dark after lights out, aborted start, SC/VSC/FCY/Code 60/chequered), the car flags with
-// the car number, each for CAR_CYCLE_MS on slots of the server clock: car
-// floor(now / CAR_CYCLE_MS) mod count of flaggedCars(), so every gantry shows the same car.
-export const START_CLEAR_MS = 5000;
+// the car number, each for car_period_ms on slots of the server clock: car
+// floor(now / car_period_ms) mod count of flaggedCars(), so every gantry shows the same car.
+// Both times come from the node (state.config), the same constants its LEDs use.
 export function semaphoreSignal(state, nowMs) {
   const s = startSignal(state, nowMs);
   const seq = state.start_sequence;
-  const clear = s.signal === "none" || (s.signal === "lights_out" && nowMs >= seq.lights_out_ms + START_CLEAR_MS);
+  const { car_period_ms: period = 2000, start_clear_ms: startClear = 5000 } = state.config || {};
+  const clear = s.signal === "none" || (s.signal === "lights_out" && nowMs >= seq.lights_out_ms + startClear);
   const cars = clear ? flaggedCars(state) : [];
   if (!cars.length) return s;
-  const car = cars[Math.floor(nowMs / CAR_CYCLE_MS) % cars.length];
+  const car = cars[Math.floor(nowMs / period) % cars.length];
   return { signal: car.car_flag, number: String(car.number), cars: cars.length };
 }
 
