@@ -6,6 +6,7 @@ or JSON bodies. Errors are JSON: `{"error": ..., "field": ...}` with a 4xx statu
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -114,25 +115,57 @@ def create_app(node) -> DeadlineMicrodot:
         await node.hub.serve(ws, json.dumps({"type": "state_init",
                                              "state": node.public_state()}))
 
+    files = StaticFiles(STATIC)
+
     @app.get("/")
     async def index(request):
-        return _static("index.html")
+        return files.response(request, "index.html")
 
     @app.get("/display")
     async def display(request):
-        return _static("display.html")
+        return files.response(request, "display.html")
 
     @app.get("/static/<path:path>")
     async def static(request, path):
-        if ".." in path.split("/"):
-            return _error(404, "not found")
-        return _static(path)
+        return files.response(request, path)
 
     return app
 
 
-def _static(path: str) -> Response:
-    full = os.path.join(STATIC, path)
-    if not os.path.isfile(full):
-        return _error(404, f"no such file: {path}")
-    return Response.send_file(full, max_age=300)
+class StaticFiles:
+    """The UI's files, gzipped once on first request and kept in memory (about 30 kB),
+    since a busy track AP is the bottleneck. Clients that do not accept gzip get the file
+    as it is."""
+
+    max_age_s = 300
+
+    def __init__(self, root: str):
+        self.root = root
+        self._cache: dict[str, tuple[bytes, bytes, str]] = {}
+
+    def response(self, request: Request, path: str) -> Response:
+        if ".." in path.split("/"):
+            return _error(404, "not found")
+        entry = self._cache.get(path) or self._load(path)
+        if entry is None:
+            return _error(404, f"no such file: {path}")
+        raw, packed, ctype = entry
+        headers = {"Content-Type": ctype, "Cache-Control": f"max-age={self.max_age_s}",
+                   "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(packed, headers=headers)
+        return Response(raw, headers=headers)
+
+    def _load(self, path: str) -> tuple[bytes, bytes, str] | None:
+        full = os.path.join(self.root, path)
+        if not os.path.isfile(full):
+            return None
+        with open(full, "rb") as fh:
+            raw = fh.read()
+        ext = path.rpartition(".")[2]
+        ctype = Response.types_map.get(ext, "application/octet-stream")
+        if ctype.startswith("text/") or ext in ("js", "svg", "json"):
+            ctype += "; charset=utf-8"
+        self._cache[path] = entry = (raw, gzip.compress(raw, 9, mtime=0), ctype)
+        return entry

@@ -295,3 +295,20 @@ def test_per_car_flags(api):
     assert_error(post(api, "pilot/car_flag", {"number": "404", "flag": "black"}), 404, "number")
     assert post(api, "pilot/car_flag", {"number": "31", "flag": "none"})[0] == 200
     assert next(p for p in api.state()["pilots"] if p["number"] == "31")["car_flag"] == "none"
+
+
+def test_the_ui_is_served_gzipped_to_those_who_accept_it(api):
+    import gzip
+    import urllib.request
+    req = urllib.request.Request(api.url + "/static/js/api.js",
+                                 headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=5) as res:
+        packed = res.read()
+        assert res.headers["Content-Encoding"] == "gzip"
+        assert res.headers["Content-Type"].startswith("application/javascript")
+    with urllib.request.urlopen(api.url + "/static/js/api.js", timeout=5) as res:
+        raw = res.read()
+        assert res.headers.get("Content-Encoding") is None
+    assert gzip.decompress(packed) == raw and len(packed) < len(raw) / 2
+    assert api.get("/static/../pyproject.toml")[0] == 404
+    assert api.get("/static/nothing.js")[0] == 404
