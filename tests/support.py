@@ -29,9 +29,10 @@ def free_udp_port() -> int:
 
 
 def http(method: str, url: str, data=None, *, json_body=None, timeout: float = 10.0,
-         headers: dict | None = None):
-    """(status, parsed JSON or text) — never raises for an HTTP error status."""
-    body, hdrs = None, dict(headers or {})
+         headers: dict | None = None, body: bytes | None = None):
+    """(status, parsed JSON or text) — never raises for an HTTP error status. `body` sends
+    raw bytes (with the caller's Content-Type)."""
+    hdrs = dict(headers or {})
     if json_body is not None:
         body = json.dumps(json_body).encode()
         hdrs["Content-Type"] = "application/json"

@@ -10,10 +10,12 @@ import gzip
 import json
 import logging
 import os
+import urllib.parse
+from email.parser import BytesParser
+from email.policy import HTTP
 
 from microdot import Request, Response
 from microdot.cors import CORS
-from microdot.multipart import FormDataIter
 from microdot.websocket import WebSocket, with_websocket
 
 from .. import session_log
@@ -29,34 +31,51 @@ def _error(status: int, message: str, field: str | None = None) -> Response:
     return Response({"error": message, "field": field}, status)
 
 
-def _first_values(multidict) -> dict:
-    return {key: multidict.get(key) for key in multidict} if multidict else {}
+def _form(text: str) -> dict:
+    return dict(urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict"))
 
 
-async def read_params(request: Request) -> dict:
-    """The request's parameters from its body (JSON, urlencoded or multipart) and query."""
-    params = _first_values(request.args)
-    mime = (request.content_type or "").split(";")[0].strip().lower()
+def _multipart(content_type: str, body: bytes) -> dict:
+    """Form fields of a multipart body (files are ignored). Parsed from the body already
+    read, so a malformed or truncated one is an error, never a wait for more bytes."""
+    msg = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    if not msg.is_multipart() or msg.defects:
+        raise ValueError("malformed multipart body")
+    fields = {}
+    for part in msg.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name and part.get_filename() is None:
+            fields[name] = part.get_payload(decode=True).decode("utf-8")
+    return fields
+
+
+def _body_params(mime: str, request: Request) -> dict:
     if mime == "application/json":
-        try:
-            body = json.loads(request.body.decode() or "{}")
-        except (UnicodeDecodeError, ValueError):
-            raise ValidationError("body", "the body is not valid JSON") from None
+        body = json.loads(request.body.decode() or "{}")
         if not isinstance(body, dict):
             raise ValidationError("body", "the JSON body must be an object")
-        params.update(body)
-    elif mime == "application/x-www-form-urlencoded":
-        try:
-            params.update(_first_values(request.form))
-        except UnicodeDecodeError:
-            raise ValidationError("body", "the form body is not UTF-8") from None
-    elif mime == "multipart/form-data":
-        async for name, value in FormDataIter(request):
-            if isinstance(value, str):
-                params[name] = value
-    elif request.body:
+        return body
+    if mime == "application/x-www-form-urlencoded":
+        return _form(request.body.decode())
+    if mime == "multipart/form-data":
+        return _multipart(request.content_type, request.body)
+    if request.body:
         raise ValidationError("body", f"unsupported content type {mime!r}", 415)
-    return params
+    return {}
+
+
+def read_params(request: Request) -> dict:
+    """The request's parameters from its query and body (JSON, urlencoded or multipart).
+    A body that cannot be read is a 400 naming `body`."""
+    mime = (request.content_type or "").split(";")[0].strip().lower()
+    try:
+        return {**_form(request.query_string or ""), **_body_params(mime, request)}
+    except ValidationError:
+        raise
+    except (UnicodeError, ValueError, LookupError, TypeError) as exc:
+        raise ValidationError("body", f"the body cannot be read as {mime or 'a form'} "
+                                      f"({exc.__class__.__name__})") from None
 
 
 def create_app(node) -> DeadlineMicrodot:
@@ -80,7 +99,7 @@ def create_app(node) -> DeadlineMicrodot:
     def command_route(name: str):
         async def run(request):
             try:
-                params = await read_params(request)
+                params = read_params(request)
                 if name == "identify_device" and not params.get("host") and request.client_addr:
                     params["host"] = request.client_addr[0]
                 return await node.execute(name, params)

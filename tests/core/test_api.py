@@ -312,3 +312,25 @@ def test_the_ui_is_served_gzipped_to_those_who_accept_it(api):
     assert gzip.decompress(packed) == raw and len(packed) < len(raw) / 2
     assert api.get("/static/../pyproject.toml")[0] == 404
     assert api.get("/static/nothing.js")[0] == 404
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("application/x-www-form-urlencoded", b"flag=%ff"),
+    ("application/json", b"\xff\xfe"),
+    ("application/json", b'{"flag": '),
+    ("multipart/form-data", b"no boundary"),
+    ("multipart/form-data; boundary=b", b"garbage without any boundary"),  # once a hang
+    ("multipart/form-data; boundary=b", b"--b\r\nContent-Disposition: form-data; name=\"flag\""),
+])
+def test_unreadable_bodies_are_a_400_at_once(api, content_type, body):
+    t0 = time.monotonic()
+    code, answer = http("POST", api.url + "/api/set_flag", headers={"Content-Type": content_type},
+                        body=body)
+    assert (code, answer["field"]) == (400, "body"), answer
+    assert time.monotonic() - t0 < 1.5
+    assert api.state()["node"]["id"] == "ctl"  # and the node goes on
+
+
+def test_malformed_requests_are_a_json_400(api):
+    code, answer = http("POST", api.url + "/api/set_flag?flag=%zz")
+    assert code == 400 and answer["error"]
