@@ -137,9 +137,19 @@ class Node:
             except asyncio.TimeoutError:
                 log.warning("the panel has not reported within 2 s")
         self._schedule_lights_out(self.replica.public_state())
+        await self._wait_for_track_time()
         await self._identify()
         log.info("node %s (%s) serving on %s:%d", self.node_id, self.config.role, host,
                  self.bound_port)
+
+    async def _wait_for_track_time(self, timeout_s: float = 5.0) -> None:
+        """A Pi has no real-time clock: give the mesh a moment to measure race control's
+        clock before this node's first operation, so that it is not stamped (and the HLC
+        of every peer pulled) hours off. A post cut off at boot goes on after timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        while self.mesh is not None and not self.mesh.has_track_time() \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
 
     async def _identify(self) -> None:
         """Report this node through identify_device; written only when it changed."""

@@ -20,7 +20,7 @@ from typing import Callable
 
 from . import commands, view
 from .commands import Context, Decision, Intent
-from .hlc import HybridClock
+from .hlc import HybridClock, from_wall_ms
 from .ops import Op, new_op_id
 from .params import Params
 from .passwords import Passwords
@@ -29,23 +29,26 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+#: How far ahead of the track's time a peer's timestamp may move this node's clock.
+MAX_AHEAD_MS = 60_000
+
 StateListener = Callable[[dict], None]
 MessageListener = Callable[[list[tuple[str, dict]]], None]
 OpListener = Callable[[list[Op], bool], None]
 
 
 class Replica:
-    def __init__(self, config, *, wall: Callable[[], float] = time.time,
-                 now_ms: Callable[[], int] | None = None):
+    def __init__(self, config, *, now_ms: Callable[[], int] | None = None):
+        """`now_ms` is the mesh's agreed time; operation timestamps follow it, so a post
+        whose own clock is hours off still stamps its changes on the track's time."""
         self.config = config
         self.sectors = config["race"]["sectors"]
         self.snapshot_every = config["race"]["snapshot_every"]
-        self._wall = wall
-        self.now_ms = now_ms or (lambda: int(self._wall() * 1000))
+        self.now_ms = now_ms or (lambda: int(time.time() * 1000))
         self.store: Store | None = None
         self.state = RaceState(sectors=self.sectors)
         self.node_id = ""
-        self.hlc = HybridClock(wall)
+        self.hlc = HybridClock(lambda: self.now_ms() / 1000)
         self.passwords = Passwords(lambda box: self.state.pitbox_hash(box))
         self.ctx = Context(config, self.passwords, lambda: self.now_ms())
         self.node_info: dict = {}
@@ -143,8 +146,11 @@ class Replica:
     async def ingest(self, ops: list[Op]) -> list[Op]:
         """Take operations from a peer: commit the new ones, apply, return them."""
         fresh = []
+        horizon = from_wall_ms(self.now_ms() + MAX_AHEAD_MS)
         for op in ops:
-            self.hlc.observe(op.hlc)
+            # A peer stamping hours ahead (a Pi that booted with a wrong clock) must not
+            # pull this node's clock, and with it the whole track's, along with it.
+            self.hlc.observe(min(op.hlc, horizon))
             if self._is_obsolete(op):
                 self.stats["ops_obsolete"] += 1
             else:

@@ -46,6 +46,12 @@ def start_status(state: RaceState, now_ms: int) -> tuple[bool, int | None]:
 
 
 def public_state(state: RaceState, node: dict, now_ms: int) -> dict:
+    # A "since" is the writer's timestamp. A post that wrote before it had the track's time
+    # may stamp the future; clamped here, its change holds from when it is seen, so a
+    # green hold cannot last an hour.
+    def seen(ms: int) -> int:
+        return min(ms, now_ms)
+
     flag, flag_values, flag_since = state.signal("flag")
     sc, _, _ = state.signal("sc_active")
     sc_lap, _, _ = state.signal("sc_lap")
@@ -58,10 +64,10 @@ def public_state(state: RaceState, node: dict, now_ms: int) -> dict:
         signal, signal_since = sector_signal(state, sid)
         sectors.append({
             "sector_id": sid, "flag": sflag, "flag_values": _ordered(svalues),
-            "flag_conflict": len(set(svalues)) > 1, "flag_since_ms": ssince,
+            "flag_conflict": len(set(svalues)) > 1, "flag_since_ms": seen(ssince),
             "marshal_intervene": intervene, "intervene_since_ms": intervene_since,
             "intervene_acked": bool(intervene and acked >= intervene_since),
-            "signal": signal, "signal_since_ms": signal_since,
+            "signal": signal, "signal_since_ms": seen(signal_since),
         })
     pilots = []
     for number in sorted((n for n, e in state.pilots.items() if e[2]), key=_car_sort_key):
@@ -71,7 +77,7 @@ def public_state(state: RaceState, node: dict, now_ms: int) -> dict:
         pilots.append({"firstName": record["firstName"], "lastName": record["lastName"],
                        "number": number, "blue_flag": blue,
                        "blue_conflict": len(set(blue_values)) > 1,
-                       "car_flag": car_flag, "car_flag_since_ms": car_since,
+                       "car_flag": car_flag, "car_flag_since_ms": seen(car_since),
                        "car_flag_values": sorted(set(car_values),
                                                  key=lambda v: -flags.CAR_SEVERITY[v]),
                        "car_flag_conflict": len(set(car_values)) > 1})
@@ -90,7 +96,7 @@ def public_state(state: RaceState, node: dict, now_ms: int) -> dict:
         "flag": flag,
         "flag_values": _ordered(flag_values),
         "flag_conflict": len(set(flag_values)) > 1,
-        "flag_since_ms": flag_since,
+        "flag_since_ms": seen(flag_since),
         "safety_car": sc,
         "safety_car_this_lap": sc_lap,
         "sectors": sectors,

@@ -18,6 +18,7 @@ command -v hostapd >/dev/null        || want+=(hostapd)
 command -v wpa_supplicant >/dev/null || want+=(wpasupplicant)
 command -v shellcheck >/dev/null     || want+=(shellcheck)
 command -v systemd-analyze >/dev/null || want+=(systemd)
+command -v faketime >/dev/null      || want+=(faketime)   # a post whose clock is hours off
 [ ${#want[@]} -eq 0 ] && exit 0
 echo "installing: ${want[*]}"
 apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null

@@ -75,13 +75,20 @@ class Mesh:
         """The control node's clock: ours plus the offset to the lowest-id online control
         peer; our own clock on a control node or while no estimate exists."""
         local = time.time_ns() // 1_000_000
+        control = self._time_source()
+        return local if control is None else local + control.clock.offset_us // 1000
+
+    def has_track_time(self) -> bool:
+        """Whether now_ms() is the track's time: on race control, or once its offset is
+        measured."""
+        return self.node.config.role == "control" or self._time_source() is not None
+
+    def _time_source(self):
         if self.node.config.role == "control":
-            return local
+            return None
         controls = [p for p in self.peers.peers.values()
                     if p.role == "control" and p.online and p.clock.known]
-        if not controls:
-            return local
-        return local + min(controls, key=lambda p: p.id).clock.offset_us // 1000
+        return min(controls, key=lambda p: p.id) if controls else None
 
     # -- life cycle -------------------------------------------------------------------------
 
