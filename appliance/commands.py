@@ -313,7 +313,7 @@ def _password(p: Params, name: str = "password") -> str:
     return pw
 
 
-def _unchanged(box: str, known_hash: str | None) -> Decide:
+def _unchanged(box: str, known_hash: str | None) -> Callable[[RaceState], None]:
     """A decide step that refuses if the box changed while bcrypt ran."""
     def check(state: RaceState) -> None:
         if state.pitbox_hash(box) != known_hash:

@@ -66,7 +66,8 @@ class Node:
         state["panel"] = self.panel_report
         state["nodes"] = self.mesh.peer_table() if self.mesh is not None else []
         state["live"] = self.is_live()
-        state["mesh_stats"] = self.mesh.stats if self.mesh is not None else {}
+        state["mesh_stats"] = {**(self.mesh.stats if self.mesh is not None else {}),
+                               **self.replica.stats, "ops_rejected": self.replica.state.rejected}
         state["config"] = self._public_config
         state["device_seen"] = self.replica.ctx.device_seen  # this node's own observations
         return state
@@ -76,8 +77,6 @@ class Node:
 
     async def command(self, name: str, params: dict) -> dict:
         return await self.replica.execute(name, params)
-
-    execute = command
 
     async def ingest(self, ops) -> list:
         return await self.replica.ingest(ops)

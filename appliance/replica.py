@@ -59,7 +59,8 @@ class Replica:
         self.state_listeners: list[StateListener] = []
         self.message_listeners: list[MessageListener] = []
         self.op_listeners: list[OpListener] = []
-        self.stats = {"ops_local": 0, "ops_remote": 0, "ops_duplicate": 0, "ops_obsolete": 0}
+        #: Peers' operations held already or from before the epoch (shown in mesh_stats).
+        self.stats = {"ops_duplicate": 0, "ops_obsolete": 0}
 
     async def _db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, fn, *args)
@@ -117,7 +118,6 @@ class Replica:
             ops = [self._materialize(i) for i in decision.intents]
             if ops:
                 await self._db(self.store.append, ops)
-                self.stats["ops_local"] += len(ops)
                 await self._apply_committed(ops, local=True)
         messages = [(i.announce, self._record_of(op)) for i, op in zip(decision.intents, ops)
                     if i.announce]
@@ -160,7 +160,6 @@ class Replica:
         async with self._lock:
             new = await self._db(self.store.append, fresh)
             self.stats["ops_duplicate"] += len(fresh) - len(new)
-            self.stats["ops_remote"] += len(new)
             if new:
                 await self._apply_committed(new, local=False)
         return new

@@ -102,7 +102,7 @@ def create_app(node) -> DeadlineMicrodot:
                 params = read_params(request)
                 if name == "identify_device" and not params.get("host") and request.client_addr:
                     params["host"] = request.client_addr[0]
-                return await node.execute(name, params)
+                return await node.command(name, params)
             except ValidationError as exc:
                 return Response(exc.to_json(), exc.status)
         run.__name__ = "api_" + name.replace("/", "_")
